@@ -1,0 +1,256 @@
+"""Reading the manythings / Tatoeba corpora: load, normalize, split by source sentence.
+
+The corpus format is one pair per line, `English<TAB>Translation`, with an optional
+third column (attribution) in newer releases, UTF-8, plain or gzip-compressed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import os
+import re
+import unicodedata
+import warnings
+
+__all__ = [
+    "CorpusError",
+    "Splits",
+    "default_corpus_path",
+    "load_pairs",
+    "normalize",
+    "split_pairs",
+]
+
+_DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+# Spaces that the corpus uses before French `?!:;` (inconsistently): U+202F narrow
+# no-break space, U+00A0 no-break space, U+2009 thin space. For a character model
+# they would be three different tokens for the same thing.
+_SPACES = re.compile("[\u202f\u00a0\u2009\t]")
+# Zero-width space, zero-width (non-)joiners, BOM and soft hyphen: invisible, removed.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\ufeff\u00ad]")
+_MULTISPACE = re.compile(" {2,}")
+# One documented choice for apostrophes: the curly one (’, ~770 lines) and the prime
+# become the straight ' used by the other ~99% of the corpus.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2032": "'"})
+
+
+class CorpusError(ValueError):
+    """A corpus file is missing, empty, or has a malformed line (file and line named)."""
+
+
+def default_corpus_path(pair: str = "fra-eng") -> str:
+    """Path of a corpus shipped in the repository's `data/` folder.
+
+    Args:
+        pair: folder name under `data/`, default `"fra-eng"`.
+
+    Returns:
+        The path of the `.txt.gz` file in that folder.
+
+    Raises:
+        CorpusError: if the folder holds no corpus file.
+    """
+    folder = os.path.join(_DATA_DIR, pair)
+    if os.path.isdir(folder):
+        for name in sorted(os.listdir(folder)):
+            if name.endswith((".txt", ".txt.gz")) and not name.startswith("_"):
+                return os.path.join(folder, name)
+    raise CorpusError(
+        f"no corpus found for pair={pair!r} in {folder}; pass the path of a manythings "
+        "`.txt` or `.txt.gz` file instead"
+    )
+
+
+def normalize(text: str) -> str:
+    """Normalize one sentence of the corpus (or of user input).
+
+    NFC composition; U+202F, U+00A0, U+2009 and tabs become a plain space; zero-width
+    characters and soft hyphens are removed; curly apostrophes become `'`; runs of
+    spaces collapse to one; leading and trailing spaces are stripped. Case, accents
+    and punctuation are kept.
+
+    Args:
+        text: the sentence.
+
+    Returns:
+        The normalized sentence (possibly empty).
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = text.translate(_APOSTROPHES)
+    return _MULTISPACE.sub(" ", text).strip()
+
+
+def _open_lines(path: str):
+    if not os.path.exists(path):
+        raise CorpusError(f"corpus file not found: {path}")
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            yield from handle
+    except (OSError, EOFError) as error:  # a truncated or corrupt .gz file
+        raise CorpusError(f"{path}: cannot read the file: {error}") from error
+
+
+def load_pairs(
+    path: str | None = None,
+    num_pairs: int | None = None,
+    skip_malformed: bool = False,
+    deduplicate: bool = True,
+) -> list[tuple[str, str]]:
+    """Read `(source, target)` sentence pairs from a manythings corpus file.
+
+    Lines have 2 or 3 tab-separated columns (the third, attribution, is ignored).
+    Both sides are passed through `normalize`. Exact duplicate pairs (after
+    normalization) are dropped, keeping the first.
+
+    Args:
+        path: a `.txt` or `.txt.gz` file; default: the shipped `data/fra-eng` corpus.
+        num_pairs: keep only the first `num_pairs` valid pairs (the blog takes the
+            first 10,000); `None` keeps all.
+        skip_malformed: if `False` (default), a malformed line raises `CorpusError`
+            naming the file and line number. If `True`, such lines are skipped and a
+            warning reports how many.
+        deduplicate: drop exact duplicate pairs (default `True`).
+
+    Returns:
+        A list of `(source, target)` string pairs in file order.
+
+    Raises:
+        CorpusError: missing or empty file, or a malformed line (invalid UTF-8, fewer
+            than 2 or more than 3 columns, an empty side) unless `skip_malformed`.
+
+    Example:
+
+    >>> pairs = load_pairs(num_pairs=3)
+    >>> pairs[0]
+    ('Go.', 'Va !')
+    """
+    path = path or default_corpus_path()
+    if num_pairs is not None and num_pairs <= 0:
+        raise ValueError(f"num_pairs must be positive or None, got num_pairs={num_pairs}")
+    pairs: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    skipped: list[str] = []
+    saw_line = False
+    for number, raw in enumerate(_open_lines(path), start=1):
+        saw_line = True
+        problem = None
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            problem = f"invalid UTF-8 ({error.reason} at byte {error.start})"
+        else:
+            if not line.strip():
+                continue  # blank lines (e.g. a trailing newline) are not pairs
+            columns = line.split("\t")
+            if len(columns) not in (2, 3):
+                problem = f"expected 2 or 3 tab-separated columns, found {len(columns)}"
+            else:
+                source, target = normalize(columns[0]), normalize(columns[1])
+                if not source or not target:
+                    problem = "empty source or target sentence"
+        if problem:
+            if not skip_malformed:
+                raise CorpusError(
+                    f"{path}, line {number}: {problem}; fix the line or pass "
+                    "skip_malformed=True (CLI: --skip-malformed) to skip such lines"
+                )
+            skipped.append(f"line {number}: {problem}")
+            continue
+        pair = (source, target)
+        if deduplicate:
+            if pair in seen:
+                continue
+            seen.add(pair)
+        pairs.append(pair)
+        if num_pairs is not None and len(pairs) >= num_pairs:
+            break
+    if not saw_line or not pairs:
+        raise CorpusError(f"{path}: the file holds no sentence pairs")
+    if skipped:
+        warnings.warn(
+            f"{path}: skipped {len(skipped)} malformed line(s), first: {skipped[0]}",
+            stacklevel=2,
+        )
+    return pairs
+
+
+@dataclasses.dataclass
+class Splits:
+    """Train / validation / test pairs, split by source sentence.
+
+    Attributes:
+        train: `(source, target)` pairs for training.
+        validation: pairs for validation loss and early stopping.
+        test: pairs held out for evaluation.
+    """
+
+    train: list[tuple[str, str]]
+    validation: list[tuple[str, str]]
+    test: list[tuple[str, str]]
+
+    def references(self, split: str = "test") -> dict[str, list[str]]:
+        """Every target of each source sentence of a split, in corpus order.
+
+        The corpus has up to 32 translations of one English sentence: all of them are
+        references for BLEU.
+        """
+        grouped: dict[str, list[str]] = {}
+        for source, target in getattr(self, split):
+            grouped.setdefault(source, []).append(target)
+        return grouped
+
+
+def _bucket(source: str, seed: int) -> float:
+    # A seeded hash, stable across processes and machines (Python's hash() is not):
+    # the split of a sentence never depends on which other pairs were loaded, so the
+    # test sentences of a 10k-pair run are also test sentences of a full-corpus run.
+    digest = hashlib.blake2b(f"{seed}\x00{source}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
+
+
+def split_pairs(
+    pairs: list[tuple[str, str]],
+    validation_fraction: float = 0.1,
+    test_fraction: float = 0.05,
+    seed: int = 1337,
+) -> Splits:
+    """Split pairs into train / validation / test **by source sentence**.
+
+    All translations of one English sentence land in the same split, so no test
+    sentence is ever seen in training, and the test split keeps every translation
+    as a reference. The split of a sentence depends only on the sentence and the
+    seed, so it is the same whatever subset of the corpus is loaded.
+
+    Args:
+        pairs: `(source, target)` pairs, e.g. from `load_pairs`.
+        validation_fraction: expected fraction of source sentences for validation.
+        test_fraction: expected fraction of source sentences for test.
+        seed: the split seed.
+
+    Returns:
+        A `Splits`; pairs keep their corpus order within each split.
+
+    Raises:
+        ValueError: if the fractions are negative or add up to 1 or more.
+    """
+    if validation_fraction < 0 or test_fraction < 0 or validation_fraction + test_fraction >= 1:
+        raise ValueError(
+            "validation_fraction and test_fraction must be >= 0 and add up to less than 1, "
+            f"got validation_fraction={validation_fraction}, test_fraction={test_fraction}"
+        )
+    splits = Splits([], [], [])
+    for pair in pairs:
+        u = _bucket(pair[0], seed)
+        if u < test_fraction:
+            splits.test.append(pair)
+        elif u < test_fraction + validation_fraction:
+            splits.validation.append(pair)
+        else:
+            splits.train.append(pair)
+    return splits

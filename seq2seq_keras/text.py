@@ -1,0 +1,160 @@
+"""Vocabularies: text <-> integer ids, at character or word level.
+
+Index 0 is padding (never a real token, so masks are simply `ids != 0`), then the
+special tokens `[UNK]`, `[START]` and `[END]`, then the tokens of the training text
+by decreasing frequency. The blog example uses `"\\t"` and `"\\n"` as start and end
+characters; named special tokens cannot collide with characters of the corpus.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+
+__all__ = ["Vocabulary", "PAD", "UNK", "START", "END"]
+
+PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
+_SPECIALS = (PAD, UNK, START, END)
+PAD_ID, UNK_ID, START_ID, END_ID = range(4)
+
+# Word level: a word is a run of letters/digits (with inner hyphens or dots, as in
+# "peut-être" or "U.S."), an elision ending in an apostrophe ("j'", "qu'", "aujourd'hui"
+# stays whole), or any single other non-space character (punctuation as its own token).
+_WORD = re.compile(r"\w+(?:[-.]\w+)*'?|[^\w\s]", re.UNICODE)
+_NO_SPACE_BEFORE = {".", ",", ")", "]", "}", "%", "…", "»"}
+_NO_SPACE_AFTER = {"(", "[", "{", "«", "¿", "¡"}
+
+
+class Vocabulary:
+    """A token <-> id mapping at character or word level.
+
+    Args:
+        tokens: the regular tokens (no special tokens), most frequent first.
+        level: `"char"` or `"word"`.
+
+    Example:
+
+    >>> vocab = Vocabulary.build(["Hi.", "Run!"], level="char")
+    >>> vocab.decode(vocab.encode("Hi!"))
+    'Hi!'
+    """
+
+    def __init__(self, tokens, level="char"):
+        if level not in ("char", "word"):
+            raise ValueError(f"level must be 'char' or 'word', got level={level!r}")
+        tokens = list(tokens)
+        clash = [t for t in tokens if t in _SPECIALS]
+        if clash:
+            raise ValueError(f"tokens must not include the special tokens, got {clash}")
+        self.level = level
+        self.tokens = list(_SPECIALS) + tokens
+        self._index = {token: i for i, token in enumerate(self.tokens)}
+
+    @classmethod
+    def build(cls, texts, level="char", max_tokens=None, min_count=1):
+        """Build a vocabulary from training text.
+
+        Args:
+            texts: an iterable of sentences.
+            level: `"char"` or `"word"`.
+            max_tokens: keep at most this many tokens, special tokens included
+                (`None`: no limit). Rarer tokens become `[UNK]`.
+            min_count: drop tokens seen fewer times than this (they become `[UNK]`,
+                which then also appears in training, so the model learns it).
+
+        Returns:
+            A `Vocabulary`.
+        """
+        if max_tokens is not None and max_tokens <= len(_SPECIALS):
+            raise ValueError(
+                f"max_tokens must be greater than {len(_SPECIALS)} (the special tokens), "
+                f"got max_tokens={max_tokens}"
+            )
+        counts = collections.Counter()
+        tokenize = cls._tokenizer(level)
+        for text in texts:
+            counts.update(tokenize(text))
+        # Most frequent first; ties broken by the token so that the order is stable.
+        ranked = sorted((t for t, c in counts.items() if c >= min_count),
+                        key=lambda t: (-counts[t], t))
+        if max_tokens is not None:
+            ranked = ranked[: max_tokens - len(_SPECIALS)]
+        return cls(ranked, level=level)
+
+    @staticmethod
+    def _tokenizer(level):
+        if level == "char":
+            return list
+        return _WORD.findall
+
+    def tokenize(self, text: str) -> list[str]:
+        """Split a (normalized) sentence into tokens."""
+        return self._tokenizer(self.level)(text)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def size(self) -> int:
+        """Number of ids, padding and special tokens included."""
+        return len(self.tokens)
+
+    def encode(self, text: str, add_start_end: bool = False) -> list[int]:
+        """Ids of a sentence; unknown tokens map to `[UNK]` (id 1), never an error.
+
+        Args:
+            text: the sentence, normalized (see `data.normalize`).
+            add_start_end: wrap the ids in `[START]` ... `[END]` (decoder side).
+        """
+        ids = [self._index.get(token, UNK_ID) for token in self.tokenize(text)]
+        if add_start_end:
+            ids = [START_ID, *ids, END_ID]
+        return ids
+
+    def decode(self, ids) -> str:
+        """Text of a sequence of ids: stops at `[END]`, skips padding and `[START]`.
+
+        `[UNK]` is written as `[UNK]` at word level and as `?` at character level.
+        """
+        tokens = []
+        for i in ids:
+            i = int(i)
+            if i == END_ID:
+                break
+            if i in (PAD_ID, START_ID):
+                continue
+            token = self.tokens[i] if 0 <= i < len(self.tokens) else UNK
+            if token == UNK and self.level == "char":
+                token = "?"
+            tokens.append(token)
+        if self.level == "char":
+            return "".join(tokens)
+        return detokenize_words(tokens)
+
+    def get_config(self) -> dict:
+        return {"level": self.level, "tokens": self.tokens[len(_SPECIALS):]}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Vocabulary:
+        return cls(config["tokens"], level=config["level"])
+
+    def __eq__(self, other):
+        return isinstance(other, Vocabulary) and (self.level, self.tokens) == (
+            other.level, other.tokens)
+
+    def __repr__(self):
+        return f"Vocabulary(level={self.level!r}, size={self.size})"
+
+
+def detokenize_words(tokens: list[str]) -> str:
+    """Join word tokens: no space before `.`/`,`/closing brackets, none after an elision.
+
+    French `?`, `!`, `:` and `;` keep the space before them that the corpus writes.
+    """
+    out = ""
+    for token in tokens:
+        if out and not (token in _NO_SPACE_BEFORE or out.endswith("'")
+                        or out[-1] in _NO_SPACE_AFTER):
+            out += " "
+        out += token
+    return out
