@@ -1,1 +1,44 @@
+"""seq2seq_keras: LSTM encoder-decoder translation, English to French, with Keras 3.
+
+    import seq2seq_keras as s2s
+    translator = s2s.load_translator(s2s.default_model_path())
+    translator.translate("I am cold.")
+
+Layers, lowest first (a module imports only from those before it):
+data, text, config -> datasets -> models -> decoding -> translator -> training -> cli.
+"""
+
 __version__ = "0.1.0"
+
+from .config import PRESETS, Config, get_preset
+from .data import CorpusError, Splits, load_pairs, normalize, split_pairs
+from .datasets import encode_pairs, make_dataset
+from .models import build_inference_models, build_training_model, compile_model
+from .text import Vocabulary
+from .training import PreparedData, prepare_data, train
+from .translator import SentenceTooLongError, Translator, default_model_path, load_translator
+
+__all__ = [
+    "__version__",
+    "Config",
+    "CorpusError",
+    "PRESETS",
+    "PreparedData",
+    "SentenceTooLongError",
+    "Splits",
+    "Translator",
+    "Vocabulary",
+    "build_inference_models",
+    "build_training_model",
+    "compile_model",
+    "default_model_path",
+    "encode_pairs",
+    "get_preset",
+    "load_pairs",
+    "load_translator",
+    "make_dataset",
+    "normalize",
+    "prepare_data",
+    "split_pairs",
+    "train",
+]

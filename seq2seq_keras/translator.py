@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import os
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from . import decoding
 from .config import Config
 from .data import normalize
-from .models import build_inference_models
+from .models import build_inference_models, build_training_model
 from .text import END_ID, Vocabulary
 
-__all__ = ["Translator", "SentenceTooLongError", "load_translator"]
+__all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
 
-_MODEL_FILE = "model.keras"
+# Weights and JSON, not a whole `.keras` model: the config rebuilds the layers (so an
+# artefact never carries optimizer slots, which would triple its size), and the JSON
+# is readable.
+_WEIGHTS_FILE = "model.weights.h5"
 _META_FILE = "translator.json"
 
 
@@ -141,9 +143,9 @@ class Translator:
     # -- persistence -------------------------------------------------------------
 
     def save(self, path: str) -> None:
-        """Write the model, config and vocabularies to the folder `path`."""
+        """Write the weights, config and vocabularies to the folder `path`."""
         os.makedirs(path, exist_ok=True)
-        self.model.save(os.path.join(path, _MODEL_FILE))
+        self.model.save_weights(os.path.join(path, _WEIGHTS_FILE))
         meta = {
             "config": self.config.to_dict(),
             "source_vocab": self.source_vocab.get_config(),
@@ -159,19 +161,26 @@ class Translator:
         Raises:
             FileNotFoundError: if the folder or one of its files is missing.
         """
-        for name in (_MODEL_FILE, _META_FILE):
+        for name in (_WEIGHTS_FILE, _META_FILE):
             if not os.path.isfile(os.path.join(path, name)):
                 raise FileNotFoundError(
                     f"{path} is not a saved translator: {name} is missing (train one with "
                     "`seq2seq-keras train --output DIR`)")
         with open(os.path.join(path, _META_FILE), encoding="utf-8") as handle:
             meta = json.load(handle)
-        model = keras.saving.load_model(os.path.join(path, _MODEL_FILE), compile=False)
-        return cls(model, Config.from_dict(meta["config"]),
-                   Vocabulary.from_config(meta["source_vocab"]),
-                   Vocabulary.from_config(meta["target_vocab"]))
+        config = Config.from_dict(meta["config"])
+        source_vocab = Vocabulary.from_config(meta["source_vocab"])
+        target_vocab = Vocabulary.from_config(meta["target_vocab"])
+        model = build_training_model(config, len(source_vocab), len(target_vocab))
+        model.load_weights(os.path.join(path, _WEIGHTS_FILE))
+        return cls(model, config, source_vocab, target_vocab)
 
 
 def load_translator(path: str) -> Translator:
     """Load a saved `Translator` from a folder (see `Translator.load`)."""
     return Translator.load(path)
+
+
+def default_model_path() -> str:
+    """Folder of the model shipped with the package (`seq2seq_keras/pretrained/default`)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", "default")

@@ -1,0 +1,108 @@
+"""The `seq2seq-keras` command line: argument parsing only; the library does the work.
+
+    seq2seq-keras train --preset blog_char --output runs/blog_char
+    seq2seq-keras translate "Go." "I am cold."
+    echo "Thank you." | seq2seq-keras translate --model runs/blog_char
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+
+def _train(args) -> int:
+    from .config import get_preset
+    from .training import train
+
+    config = get_preset(args.preset).replace(
+        data=args.data, num_pairs=args.num_pairs, epochs=args.epochs, seed=args.seed,
+        units=args.units, batch_size=args.batch_size)
+    result = train(config, args.output, skip_malformed=args.skip_malformed,
+                   verbose=args.verbose)
+    print(f"saved to {args.output}")
+    for key, value in result.metrics.items():
+        print(f"  {key}: {value}")
+    return 0
+
+
+def _translate(args) -> int:
+    from .translator import SentenceTooLongError, load_translator
+
+    translator = load_translator(args.model)
+    if args.sentences:
+        sentences = args.sentences
+    else:
+        sentences = [line.rstrip("\n") for line in sys.stdin]
+    failures = 0
+    # One output line per input line, always: a sentence that cannot be translated
+    # prints an empty line (and its reason on stderr), so outputs stay aligned.
+    valid, outputs = [], [""] * len(sentences)
+    for i, sentence in enumerate(sentences):
+        try:
+            translator.encode_source(sentence)
+            valid.append(i)
+        except SentenceTooLongError as error:
+            failures += 1
+            print(f"line {i + 1}: {error}", file=sys.stderr)
+    for i, translation in zip(valid, translator.translate([sentences[i] for i in valid],
+                                                          batch_size=args.batch_size)):
+        outputs[i] = translation
+    for line in outputs:
+        print(line)
+    return 1 if failures else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .translator import default_model_path
+
+    parser = argparse.ArgumentParser(
+        prog="seq2seq-keras", description="LSTM encoder-decoder translation, English to French.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser(
+        "train", help="train a model from a preset and save it",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train.add_argument("--preset", default="blog_char", help="a preset of config.PRESETS")
+    train.add_argument("--output", required=True, help="folder for the trained model")
+    train.add_argument("--data", help="a manythings-format corpus (.txt or .txt.gz); "
+                       "default: the shipped data/fra-eng")
+    train.add_argument("--num-pairs", type=int, help="use the first N pairs (preset's if unset)")
+    train.add_argument("--epochs", type=int, help="maximum epochs (preset's if unset)")
+    train.add_argument("--seed", type=int, help="training seed (preset's if unset)")
+    train.add_argument("--units", type=int, help="LSTM units (preset's if unset)")
+    train.add_argument("--batch-size", type=int, help="batch size (preset's if unset)")
+    train.add_argument("--skip-malformed", action="store_true",
+                       help="skip malformed corpus lines (their count is reported)")
+    train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                       help="Keras fit verbosity: 1 shows progress bars")
+    train.set_defaults(run=_train)
+
+    translate = commands.add_parser(
+        "translate", help="translate English sentences (arguments, or stdin line by line)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    translate.add_argument("sentences", nargs="*", help="sentences; none: read stdin")
+    translate.add_argument("--model", default=default_model_path(),
+                           help="a folder written by `train`")
+    translate.add_argument("--batch-size", type=int, default=64)
+    translate.set_defaults(run=_translate)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line with `argv` (default: `sys.argv[1:]`); return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (FileNotFoundError, ValueError) as error:
+        # Bad input (a missing model, a malformed corpus, a bad option value): one
+        # clear line, not a traceback.
+        print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""`train(config)`: the one-call training path of the CLI, and the pieces it uses.
+
+The notebooks call `prepare_data`, `models.build_training_model`,
+`models.compile_model` and `model.fit` themselves; `train` strings the same calls
+together, adds the callbacks a long run needs (best checkpoint, early stopping,
+resume after an interruption, a CSV log) and writes the trained `Translator` with
+its history and measurements.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import statistics
+import tempfile
+import time
+
+import keras
+import numpy as np
+
+from . import data as data_lib
+from .config import Config
+from .datasets import encode_pairs, make_dataset
+from .models import build_training_model, compile_model
+from .text import Vocabulary
+from .translator import Translator
+
+__all__ = ["PreparedData", "prepare_data", "EpochTimer", "TrainingResult", "train",
+           "peak_rss_mb"]
+
+
+@dataclasses.dataclass
+class PreparedData:
+    """A corpus read, split, tokenized and encoded for one `Config`.
+
+    Attributes:
+        config: the config, with `max_source_length` and `max_target_length` resolved
+            from the training split where they were `None`.
+        splits: the `data.Splits` of sentence pairs.
+        source_vocab: `Vocabulary` built on the training sources.
+        target_vocab: `Vocabulary` built on the training targets.
+        train: `(source_ids, target_ids)` int32 arrays of the training pairs.
+        validation: the same for the validation pairs.
+    """
+
+    config: Config
+    splits: data_lib.Splits
+    source_vocab: Vocabulary
+    target_vocab: Vocabulary
+    train: tuple[np.ndarray, np.ndarray]
+    validation: tuple[np.ndarray, np.ndarray]
+
+    def datasets(self):
+        """`(train_dataset, validation_dataset)` for `model.fit` (see `make_dataset`)."""
+        c = self.config
+        train = make_dataset(*self.train, c.batch_size, shuffle=True, seed=c.seed,
+                             sort_window=c.sort_window)
+        validation = make_dataset(*self.validation, c.batch_size, sort_window=c.sort_window)
+        return train, validation
+
+
+def prepare_data(config: Config, skip_malformed: bool = False) -> PreparedData:
+    """Load the config's corpus, split it by English sentence, build vocabularies.
+
+    Args:
+        config: the run's `Config` (`data`, `num_pairs`, split fractions, lengths,
+            vocabulary limits).
+        skip_malformed: skip malformed corpus lines (with a warning giving their
+            count) instead of raising `data.CorpusError`.
+
+    Returns:
+        A `PreparedData`.
+
+    Raises:
+        data.CorpusError: the corpus is missing, empty or malformed.
+        ValueError: the training or validation split is empty.
+    """
+    path = config.data or data_lib.default_corpus_path()
+    pairs = data_lib.load_pairs(path, num_pairs=config.num_pairs,
+                                skip_malformed=skip_malformed)
+    splits = data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,
+                                  seed=config.split_seed)
+    if not splits.train or not splits.validation:
+        raise ValueError(
+            f"{len(pairs)} pairs give {len(splits.train)} training and "
+            f"{len(splits.validation)} validation pairs; use more pairs (num_pairs) or a "
+            "larger validation_fraction")
+    source_vocab = Vocabulary.build(
+        (s for s, _ in splits.train), level=config.level,
+        max_tokens=config.max_source_tokens, min_count=config.min_count)
+    target_vocab = Vocabulary.build(
+        (t for _, t in splits.train), level=config.level,
+        max_tokens=config.max_target_tokens, min_count=config.min_count)
+    train = encode_pairs(splits.train, source_vocab, target_vocab,
+                         config.max_source_length, config.max_target_length)
+    # Fix the limits to what training saw: translate refuses longer sources, and the
+    # decoder stops after the longest target (+2 for [START] and [END] on that side).
+    config = config.replace(max_source_length=config.max_source_length or train[0].shape[1],
+                            max_target_length=config.max_target_length or train[1].shape[1] - 2)
+    validation = encode_pairs(splits.validation, source_vocab, target_vocab,
+                              config.max_source_length, config.max_target_length)
+    if len(validation[0]) == 0:
+        raise ValueError("every validation pair is longer than the length limits")
+    return PreparedData(config, splits, source_vocab, target_vocab, train, validation)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall-clock seconds of each epoch (validation included)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+        if logs is not None:
+            logs["seconds"] = self.seconds[-1]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux: `ru_maxrss` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What `train` returns.
+
+    Attributes:
+        translator: the trained `Translator` (best validation-loss weights).
+        history: per-epoch logs (`loss`, `accuracy`, `val_loss`, `val_accuracy`,
+            `seconds`), as lists.
+        metrics: the run's summary, also written to `metrics.json`.
+    """
+
+    translator: Translator
+    history: dict
+    metrics: dict
+
+
+def _blog_equivalent_loss(loss_per_token, target_ids):
+    # The classic example averages its loss over every position of targets padded to
+    # the longest sentence, padding included, and padding is nearly free to predict.
+    # Spreading our per-token loss over the same padded positions (padding counted as
+    # zero loss) gives the figure to compare with its printed val_loss.
+    real = np.count_nonzero(target_ids[:, 1:])
+    return float(loss_per_token * real / target_ids[:, 1:].size)
+
+
+def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
+          verbose="auto") -> TrainingResult:
+    """Train a model for `config` and save it as a `Translator` in `output_dir`.
+
+    Callbacks: the best weights by validation loss are checkpointed every epoch and
+    restored at the end; early stopping after `config.patience` epochs without
+    improvement; `keras.callbacks.BackupAndRestore`, so that running the same call
+    again after an interruption resumes from the last finished epoch; a CSV log;
+    `TerminateOnNaN`.
+
+    Args:
+        config: the run's `Config`.
+        output_dir: where to write the translator (`model.weights.h5`,
+            `translator.json`), `history.json`, `metrics.json` and `training_log.csv`
+            (`None`: a temporary folder, removed afterwards; nothing is written).
+        skip_malformed: skip malformed corpus lines instead of failing.
+        verbose: passed to `model.fit` (`"auto"`: progress bars).
+
+    Returns:
+        A `TrainingResult`.
+    """
+    if output_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return train(config, tmp, skip_malformed, verbose)
+    os.makedirs(output_dir, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    prepared = prepare_data(config, skip_malformed=skip_malformed)
+    config = prepared.config
+    train_ds, val_ds = prepared.datasets()
+    model = compile_model(
+        build_training_model(config, len(prepared.source_vocab), len(prepared.target_vocab)),
+        config)
+
+    best_path = os.path.join(output_dir, "best.weights.h5")
+    timer = EpochTimer()
+    callbacks = [
+        timer,
+        keras.callbacks.ModelCheckpoint(best_path, monitor="val_loss", save_best_only=True,
+                                        save_weights_only=True),
+        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup")),
+        keras.callbacks.CSVLogger(os.path.join(output_dir, "training_log.csv"), append=True),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    if config.patience:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss",
+                                                       patience=config.patience))
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                        callbacks=callbacks, verbose=verbose, shuffle=False).history
+    if os.path.exists(best_path):
+        model.load_weights(best_path)
+        os.remove(best_path)
+
+    val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)
+    times = timer.seconds
+    metrics = {
+        "preset": config.name,
+        "train_pairs": int(len(prepared.train[0])),
+        "validation_pairs": int(len(prepared.validation[0])),
+        "test_pairs": len(prepared.splits.test),
+        "source_vocab_size": len(prepared.source_vocab),
+        "target_vocab_size": len(prepared.target_vocab),
+        "parameters": int(model.count_params()),
+        "epochs_run": len(history.get("loss", [])),
+        "best_epoch": int(np.argmin(history["val_loss"])) + 1 if history.get("val_loss")
+        else None,
+        # The first epoch includes tracing; later ones are the steady state.
+        "first_epoch_seconds": round(times[0], 2) if times else None,
+        "seconds_per_epoch": round(statistics.median(times[1:] or times), 2) if times
+        else None,
+        "peak_rss_mb": round(peak_rss_mb()),
+        "val_loss_per_token": round(float(val_loss), 4),
+        "val_loss_blog_equivalent": round(
+            _blog_equivalent_loss(val_loss, prepared.validation[1]), 4),
+        "val_accuracy": round(float(val_accuracy), 4),
+    }
+    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab)
+    translator.save(output_dir)
+    history = {key: [float(v) for v in values] for key, values in history.items()}
+    for name, content in (("history.json", history), ("metrics.json", metrics)):
+        with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:
+            json.dump(content, handle, indent=1)
+    return TrainingResult(translator, history, metrics)
