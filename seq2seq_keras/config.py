@@ -37,6 +37,14 @@ class Config:
             trainable `keras.layers.Embedding` of that size.
         units: LSTM units, the size of `h` and `c`.
         cell: `"lstm"` (the blog).
+        bidirectional: a bidirectional encoder; its forward and backward `[h, c]` are
+            concatenated, so the decoder has `2 * units` units.
+        attention: `None` (the blog), `"luong"` or `"bahdanau"`: attention over the
+            encoder outputs (see `attention.py`).
+        attention_dim: size of the attentional layer `tanh(W [output; context])`
+            that feeds the softmax (and of Bahdanau's score layer).
+        dropout: dropout rate on the embeddings and before the softmax (0: none).
+        clipnorm: clip each gradient to this norm (`None`: no clipping).
         batch_size: pairs per batch.
         epochs: maximum number of epochs.
         optimizer: a Keras optimizer name (`"rmsprop"` in the blog).
@@ -62,6 +70,11 @@ class Config:
     embedding_dim: int | None = None
     units: int = 256
     cell: str = "lstm"
+    bidirectional: bool = False
+    attention: str | None = None
+    attention_dim: int = 256
+    dropout: float = 0.0
+    clipnorm: float | None = None
     batch_size: int = 64
     epochs: int = 100
     optimizer: str = "rmsprop"
@@ -93,6 +106,14 @@ class Config:
                     f"{field} must be a positive integer or None, got {field}={value!r}")
         if self.cell not in ("lstm",):
             raise ValueError(f"cell must be one of ['lstm'], got cell={self.cell!r}")
+        if self.attention not in (None, "luong", "bahdanau"):
+            raise ValueError("attention must be 'luong', 'bahdanau' or None, got "
+                             f"attention={self.attention!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got dropout={self.dropout}")
+        if not isinstance(self.attention_dim, int) or self.attention_dim <= 0:
+            raise ValueError(
+                f"attention_dim must be a positive integer, got attention_dim={self.attention_dim!r}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.patience < 0:
@@ -131,6 +152,16 @@ PRESETS: dict[str, Config] = {
         name="blog_char", level="char", num_pairs=10_000, validation_fraction=0.15,
         test_fraction=0.05, units=256, batch_size=64, epochs=100, optimizer="rmsprop",
         learning_rate=1e-3, patience=5,
+    ),
+    # The recommended model: words, a bidirectional encoder, Luong attention, trained
+    # on the whole corpus (pairs up to 30 source / 35 target tokens).
+    "word_attention": Config(
+        name="word_attention", level="word", num_pairs=None, validation_fraction=0.02,
+        test_fraction=0.05, max_source_length=30, max_target_length=35,
+        max_source_tokens=10_000, max_target_tokens=12_000, embedding_dim=128, units=256,
+        bidirectional=True, attention="luong", attention_dim=256, dropout=0.2,
+        batch_size=128, epochs=12, optimizer="adam", learning_rate=1e-3, clipnorm=5.0,
+        patience=2, sort_window=50,
     ),
     # A tiny model for smoke runs and tests: seconds, not minutes.
     "quick": Config(

@@ -4,9 +4,11 @@
 * the **encoder model**: `source -> [h, c]`;
 * the **decoder model**: `[token, h, c] -> [probabilities, h, c]`, one step.
 
-The inference graphs are wired from the layers of the training model, looked up by
-name (`model.get_layer("decoder_lstm")`), so they share its trained weights and can
-be rebuilt after loading the model in a fresh process.
+All three are wired by the same two functions, `_encode` and `_decode`, from the
+same layer objects; the inference graphs look the layers up by name
+(`model.get_layer("decoder_lstm")`), so they share the trained weights and can be
+rebuilt after loading the model in a fresh process. With attention, the state
+also carries the encoder outputs and the source mask (the attention "memory").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from .attention import get_attention
 from .config import Config
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "MaskedAccuracy",
     "MaskedSparseCategoricalCrossentropy",
     "build_training_model",
+    "build_attention_model",
     "build_inference_models",
     "compile_model",
 ]
@@ -120,12 +124,87 @@ def _token_layer(config: Config, vocab_size: int, side: str):
     return keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name=name)
 
 
+def _make_layers(config: Config, source_vocab_size: int, target_vocab_size: int) -> dict:
+    """The model's layers, by name. Both graphs are wired from these same objects."""
+    decoder_units = config.units * (2 if config.bidirectional else 1)
+    # With attention, the encoder must return its outputs at every step (the keys
+    # and values of attention); without, only its final states [h, c] are kept.
+    encoder_lstm = keras.layers.LSTM(
+        config.units, return_sequences=config.attention is not None, return_state=True,
+        name="encoder_lstm")
+    if config.bidirectional:
+        encoder_lstm = keras.layers.Bidirectional(encoder_lstm, name="encoder_lstm")
+    layers = {
+        "encoder_embedding": _token_layer(config, source_vocab_size, "encoder"),
+        "encoder_lstm": encoder_lstm,
+        "decoder_embedding": _token_layer(config, target_vocab_size, "decoder"),
+        "decoder_lstm": keras.layers.LSTM(
+            decoder_units, return_sequences=True, return_state=True, name="decoder_lstm"),
+        "decoder_dense": keras.layers.Dense(
+            target_vocab_size, activation="softmax", name="decoder_dense"),
+    }
+    if config.attention is not None:
+        layers["attention"] = get_attention(config.attention, config.attention_dim)
+        # Luong's attentional state: tanh(W [decoder output; context]).
+        layers["attention_projection"] = keras.layers.Dense(
+            config.attention_dim, activation="tanh", name="attention_projection")
+    if config.dropout:
+        layers["encoder_dropout"] = keras.layers.Dropout(config.dropout, name="encoder_dropout")
+        layers["decoder_dropout"] = keras.layers.Dropout(config.dropout, name="decoder_dropout")
+        layers["output_dropout"] = keras.layers.Dropout(config.dropout, name="output_dropout")
+    return layers
+
+
+def _maybe(layers, name, x):
+    return layers[name](x) if name in layers else x
+
+
+def _encode(layers: dict, source):
+    """Source ids -> `(memory, states)`.
+
+    `memory` is `()` without attention, else `(encoder_outputs, source_mask)`;
+    `states` is the decoder's initial `[h, c]`.
+    """
+    x = _maybe(layers, "encoder_dropout", layers["encoder_embedding"](source))
+    outputs = layers["encoder_lstm"](x)
+    if isinstance(layers["encoder_lstm"], keras.layers.Bidirectional):
+        # [sequence?, h_fw, c_fw, h_bw, c_bw]: concatenate each state of both
+        # directions, so the decoder (2 * units) starts from both readings.
+        sequence, (h_fw, c_fw, h_bw, c_bw) = outputs[:-4], outputs[-4:]
+        states = [ops.concatenate([h_fw, h_bw], axis=-1),
+                  ops.concatenate([c_fw, c_bw], axis=-1)]
+    else:
+        sequence, states = outputs[:-2], list(outputs[-2:])
+    if "attention" not in layers:
+        return (), states
+    source_mask = ops.cast(ops.not_equal(source, 0), "float32")
+    return (sequence[0], source_mask), states
+
+
+def _decode(layers: dict, tokens, states, memory):
+    """Target ids, initial states, memory -> `(probabilities, states, attention weights)`.
+
+    During training `tokens` is the whole shifted target (teacher forcing); at
+    inference it is one token, and the returned states feed the next step.
+    """
+    y = _maybe(layers, "decoder_dropout", layers["decoder_embedding"](tokens))
+    y, h, c = layers["decoder_lstm"](y, initial_state=states)
+    weights = None
+    if "attention" in layers:
+        encoder_outputs, source_mask = memory
+        context, weights = layers["attention"](y, encoder_outputs, source_mask)
+        y = layers["attention_projection"](ops.concatenate([y, context], axis=-1))
+    y = _maybe(layers, "output_dropout", y)
+    return layers["decoder_dense"](y), [h, c], weights
+
+
 def build_training_model(config: Config, source_vocab_size: int,
                          target_vocab_size: int) -> keras.Model:
     """The teacher-forced training graph of the encoder-decoder.
 
     Args:
-        config: the `Config` (`units`, `embedding_dim`, ...).
+        config: the `Config` (`units`, `embedding_dim`, `bidirectional`,
+            `attention`, ...).
         source_vocab_size: source vocabulary size, padding and specials included.
         target_vocab_size: target vocabulary size, padding and specials included.
 
@@ -145,23 +224,22 @@ def build_training_model(config: Config, source_vocab_size: int,
                        ("target_vocab_size", target_vocab_size)):
         if size <= 4:
             raise ValueError(f"{name} must exceed the 4 special ids, got {name}={size}")
+    layers = _make_layers(config, source_vocab_size, target_vocab_size)
     encoder_inputs = keras.Input(shape=(None,), dtype="int32", name="encoder_inputs")
     decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
-
-    # The encoder keeps only its final states [h, c]: its outputs are discarded.
-    x = _token_layer(config, source_vocab_size, "encoder")(encoder_inputs)
-    _, state_h, state_c = keras.layers.LSTM(
-        config.units, return_state=True, name="encoder_lstm")(x)
-
-    # The decoder starts from the encoder's [h, c] and, during training, reads the
-    # target shifted right (teacher forcing): at step t it sees the true token t-1.
-    y = _token_layer(config, target_vocab_size, "decoder")(decoder_inputs)
-    y, _, _ = keras.layers.LSTM(
-        config.units, return_sequences=True, return_state=True, name="decoder_lstm",
-    )(y, initial_state=[state_h, state_c])
-    probabilities = keras.layers.Dense(
-        target_vocab_size, activation="softmax", name="decoder_dense")(y)
+    # The encoder's final [h, c] are the decoder's initial state; the decoder reads
+    # the target shifted right (teacher forcing): at step t it sees the true token t-1.
+    memory, states = _encode(layers, encoder_inputs)
+    probabilities, _, _ = _decode(layers, decoder_inputs, states, memory)
     return keras.Model([encoder_inputs, decoder_inputs], probabilities, name="seq2seq")
+
+
+def _layers_of(model: keras.Model) -> dict:
+    names = ("encoder_embedding", "encoder_lstm", "decoder_embedding", "decoder_lstm",
+             "decoder_dense", "attention", "attention_projection", "encoder_dropout",
+             "decoder_dropout", "output_dropout")
+    present = {layer.name for layer in model.layers}
+    return {name: model.get_layer(name) for name in names if name in present}
 
 
 def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
@@ -171,37 +249,60 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
         model: a training model from `build_training_model` (possibly just loaded).
 
     Returns:
-        `(encoder_model, decoder_model)`:
-        `encoder_model(source (batch, time)) -> [h, c]`, each `(batch, units)`;
-        `decoder_model([tokens (batch, steps), h, c]) -> [probabilities
-        (batch, steps, vocab), h, c]`. Both share their weights with `model`.
-    """
-    encoder_embedding = model.get_layer("encoder_embedding")
-    encoder_lstm = model.get_layer("encoder_lstm")
-    decoder_embedding = model.get_layer("decoder_embedding")
-    decoder_lstm = model.get_layer("decoder_lstm")
-    decoder_dense = model.get_layer("decoder_dense")
-    units = encoder_lstm.units
+        `(encoder_model, decoder_model)`, sharing their weights with `model`:
 
+        * `encoder_model(source (batch, time)) -> state`, a list: `[h, c]`, then,
+          with attention, the encoder outputs `(batch, time, 2 * units)` and the
+          source mask `(batch, time)`;
+        * `decoder_model([tokens (batch, steps), *state]) -> [probabilities
+          (batch, steps, vocab), *state]`: the new `[h, c]`, and the attention
+          memory passed through unchanged, so that the output state of one step is
+          the input state of the next, whatever the architecture.
+    """
+    layers = _layers_of(model)
     # New Input tensors with their own names: the classic example's rebuilt decoder
     # reused names of the loaded model and clashed.
     source = keras.Input(shape=(None,), dtype="int32", name="source_ids")
-    _, state_h, state_c = encoder_lstm(encoder_embedding(source))
-    encoder_model = keras.Model(source, [state_h, state_c], name="encoder_model")
+    memory, states = _encode(layers, source)
+    encoder_model = keras.Model(source, [*states, *memory], name="encoder_model")
 
     tokens = keras.Input(shape=(None,), dtype="int32", name="target_ids")
-    input_h = keras.Input(shape=(units,), name="state_h")
-    input_c = keras.Input(shape=(units,), name="state_c")
-    y, h, c = decoder_lstm(decoder_embedding(tokens), initial_state=[input_h, input_c])
-    decoder_model = keras.Model(
-        [tokens, input_h, input_c], [decoder_dense(y), h, c], name="decoder_model")
+    units = layers["decoder_lstm"].units
+    input_states = [keras.Input(shape=(units,), name="state_h"),
+                    keras.Input(shape=(units,), name="state_c")]
+    input_memory = ()
+    if memory:
+        input_memory = (keras.Input(shape=(None, memory[0].shape[-1]), name="encoder_outputs"),
+                        keras.Input(shape=(None,), name="source_mask"))
+    probabilities, new_states, _ = _decode(layers, tokens, input_states, input_memory)
+    decoder_model = keras.Model([tokens, *input_states, *input_memory],
+                                [probabilities, *new_states, *input_memory],
+                                name="decoder_model")
     return encoder_model, decoder_model
+
+
+def build_attention_model(model: keras.Model) -> keras.Model:
+    """`[source, target_in] -> attention weights (batch, target_time, source_time)`.
+
+    Teacher-forced: feed a translation (with `[START]` first) to see where each
+    output token looked. For plotting; raises `ValueError` without attention.
+    """
+    layers = _layers_of(model)
+    if "attention" not in layers:
+        raise ValueError("this model has no attention layer (config.attention is None)")
+    source = keras.Input(shape=(None,), dtype="int32", name="source_ids")
+    tokens = keras.Input(shape=(None,), dtype="int32", name="target_ids")
+    memory, states = _encode(layers, source)
+    _, _, weights = _decode(layers, tokens, states, memory)
+    return keras.Model([source, tokens], weights, name="attention_model")
 
 
 def compile_model(model: keras.Model, config: Config) -> keras.Model:
     """Compile with the config's optimizer and the masked loss and accuracy."""
-    optimizer = keras.optimizers.get(
-        {"class_name": config.optimizer, "config": {"learning_rate": config.learning_rate}})
+    options = {"learning_rate": config.learning_rate}
+    if config.clipnorm:
+        options["clipnorm"] = config.clipnorm
+    optimizer = keras.optimizers.get({"class_name": config.optimizer, "config": options})
     model.compile(optimizer=optimizer, loss=MaskedSparseCategoricalCrossentropy(),
                   metrics=[MaskedAccuracy()])
     return model

@@ -221,6 +221,10 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         "first_epoch_seconds": round(times[0], 2) if times else None,
         "seconds_per_epoch": round(statistics.median(times[1:] or times), 2) if times
         else None,
+        # Real target tokens ([END] included) learned per second of a steady epoch.
+        "target_tokens_per_second": round(
+            np.count_nonzero(prepared.train[1][:, 1:]) / statistics.median(times[1:] or times))
+        if times else None,
         "peak_rss_mb": round(peak_rss_mb()),
         "val_loss_per_token": round(float(val_loss), 4),
         "val_loss_blog_equivalent": round(

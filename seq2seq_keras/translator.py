@@ -145,7 +145,14 @@ class Translator:
     def save(self, path: str) -> None:
         """Write the weights, config and vocabularies to the folder `path`."""
         os.makedirs(path, exist_ok=True)
-        self.model.save_weights(os.path.join(path, _WEIGHTS_FILE))
+        model = self.model
+        if getattr(model, "optimizer", None) is not None:
+            # Keras writes a compiled model's optimizer slots with its weights; a
+            # fresh copy of the layers holds the weights alone.
+            model = build_training_model(self.config, len(self.source_vocab),
+                                         len(self.target_vocab))
+            model.set_weights(self.model.get_weights())
+        model.save_weights(os.path.join(path, _WEIGHTS_FILE))
         meta = {
             "config": self.config.to_dict(),
             "source_vocab": self.source_vocab.get_config(),

@@ -1,0 +1,129 @@
+"""Attention over the encoder outputs: Luong (multiplicative) and Bahdanau (additive).
+
+At each decoder step, attention scores every source position against the decoder's
+state (the *query*), turns the scores into weights with a softmax over the real
+(unmasked) source positions, and returns the weighted sum of the encoder outputs:
+the *context* vector. The decoder then predicts from `[decoder output, context]`,
+so a long sentence no longer has to squeeze through the two state vectors `[h, c]`.
+
+* Luong "general": `score(q, k) = q · W k` (Luong et al., 2015).
+* Bahdanau: `score(q, k) = v · tanh(W_q q + W_k k)` (Bahdanau et al., 2015).
+
+Keras' own `keras.layers.Attention` is Luong's "dot" score without `W`, and
+`keras.layers.AdditiveAttention` has no `W_q`, `W_k` (query and keys must then have
+the same size); these layers have the weight matrices of the papers.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+__all__ = ["LuongAttention", "BahdanauAttention", "get_attention"]
+
+
+class _Attention(keras.layers.Layer):
+    """Shared call: scores -> masked softmax -> context."""
+
+    def __init__(self, units=None, **kwargs):
+        super().__init__(**kwargs)
+        if units is not None and units <= 0:
+            raise ValueError(f"units must be positive, got units={units}")
+        self.units = units
+        # The decoder outputs arrive with their mask; the padding of the target is
+        # handled by the loss, so the layer accepts the mask and emits none.
+        self.supports_masking = True
+
+    def compute_mask(self, *args, **kwargs):
+        return None
+
+    def call(self, query, value, value_mask=None):
+        """Attend from `query` over `value`.
+
+        Args:
+            query: `(batch, target_time, query_dim)`, the decoder outputs.
+            value: `(batch, source_time, value_dim)`, the encoder outputs.
+            value_mask: `(batch, source_time)`, 1 for real source tokens, 0 for
+                padding (any dtype); padding gets zero weight.
+
+        Returns:
+            `(context, weights)`: `(batch, target_time, value_dim)` and
+            `(batch, target_time, source_time)`; weights sum to 1 over the source.
+        """
+        scores = self.scores(query, value)
+        if value_mask is not None:
+            keep = ops.cast(value_mask, "bool")[:, None, :]
+            scores = ops.where(keep, scores, ops.full_like(scores, -1e9))
+        weights = ops.softmax(scores, axis=-1)
+        return ops.matmul(weights, value), weights
+
+    def compute_output_shape(self, query_shape, value_shape, value_mask_shape=None):
+        return ((*query_shape[:2], value_shape[-1]), (*query_shape[:2], value_shape[1]))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="seq2seq_keras")
+class LuongAttention(_Attention):
+    """Luong's multiplicative ("general") attention: `score(q, k) = q · W k`.
+
+    Args:
+        units: unused (the score has no hidden layer); kept for a common signature.
+
+    Example:
+
+    >>> layer = LuongAttention()
+    >>> context, weights = layer(keras.ops.ones((2, 3, 8)), keras.ops.ones((2, 5, 6)))
+    >>> tuple(context.shape), tuple(weights.shape)
+    ((2, 3, 6), (2, 3, 5))
+    """
+
+    def build(self, query_shape, value_shape, value_mask_shape=None):
+        self.kernel = self.add_weight(
+            name="kernel", shape=(value_shape[-1], query_shape[-1]),
+            initializer="glorot_uniform")
+
+    def scores(self, query, value):
+        keys = ops.matmul(value, self.kernel)                 # (batch, source, query_dim)
+        return ops.matmul(query, ops.transpose(keys, (0, 2, 1)))  # (batch, target, source)
+
+
+@keras.saving.register_keras_serializable(package="seq2seq_keras")
+class BahdanauAttention(_Attention):
+    """Bahdanau's additive attention: `score(q, k) = v · tanh(W_q q + W_k k)`.
+
+    Args:
+        units: size of the hidden layer of the score (default 128).
+    """
+
+    def __init__(self, units=128, **kwargs):
+        super().__init__(units=units, **kwargs)
+
+    def build(self, query_shape, value_shape, value_mask_shape=None):
+        self.query_kernel = self.add_weight(
+            name="query_kernel", shape=(query_shape[-1], self.units),
+            initializer="glorot_uniform")
+        self.key_kernel = self.add_weight(
+            name="key_kernel", shape=(value_shape[-1], self.units),
+            initializer="glorot_uniform")
+        self.score_vector = self.add_weight(
+            name="score_vector", shape=(self.units,), initializer="glorot_uniform")
+
+    def scores(self, query, value):
+        q = ops.matmul(query, self.query_kernel)[:, :, None, :]  # (batch, target, 1, units)
+        k = ops.matmul(value, self.key_kernel)[:, None, :, :]    # (batch, 1, source, units)
+        return ops.sum(ops.tanh(q + k) * self.score_vector, axis=-1)
+
+
+def get_attention(kind: str, units: int = 128, name: str = "attention"):
+    """An attention layer by name: `"luong"` or `"bahdanau"`.
+
+    Raises:
+        ValueError: for another name.
+    """
+    if kind == "luong":
+        return LuongAttention(name=name)
+    if kind == "bahdanau":
+        return BahdanauAttention(units, name=name)
+    raise ValueError(f"attention must be 'luong', 'bahdanau' or None, got attention={kind!r}")

@@ -1,0 +1,94 @@
+"""BLEU and chrF with sacrebleu: corpus level, every reference of each sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sacrebleu
+
+__all__ = ["Evaluation", "evaluate_translations", "evaluate_translator"]
+
+
+@dataclasses.dataclass
+class Evaluation:
+    """Scores of a set of translations.
+
+    Attributes:
+        bleu: corpus BLEU (sacrebleu defaults: 13a tokenization, 0-100).
+        chrf: corpus chrF (0-100).
+        exact_match: fraction of hypotheses equal to one of their references.
+        sentences: number of source sentences scored.
+        by_length: `{"1-5": {"sentences": n, "bleu": b}, ...}` by source words.
+        hypotheses: the translations, in the order of `sources`.
+    """
+
+    bleu: float
+    chrf: float
+    exact_match: float
+    sentences: int
+    by_length: dict
+    hypotheses: list
+
+    def summary(self) -> dict:
+        return {"bleu": round(self.bleu, 2), "chrf": round(self.chrf, 2),
+                "exact_match": round(self.exact_match, 4), "sentences": self.sentences,
+                "by_length": self.by_length}
+
+
+def _corpus_scores(hypotheses, references):
+    # sacrebleu wants references as streams: stream k holds the k-th reference of
+    # every sentence, None where a sentence has fewer.
+    width = max(len(r) for r in references)
+    streams = [[r[k] if k < len(r) else None for r in references] for k in range(width)]
+    return (sacrebleu.corpus_bleu(hypotheses, streams).score,
+            sacrebleu.corpus_chrf(hypotheses, streams).score)
+
+
+def evaluate_translations(sources, hypotheses, references,
+                          buckets=((1, 5), (6, 10), (11, 15), (16, 1000))) -> Evaluation:
+    """Score hypotheses against all their references.
+
+    Args:
+        sources: source sentences (for the breakdown by length).
+        hypotheses: one translation per source.
+        references: one list of reference translations per source.
+        buckets: source-length ranges (in whitespace-separated words) for `by_length`.
+
+    Returns:
+        An `Evaluation`.
+
+    Raises:
+        ValueError: if the three lists differ in length or are empty.
+    """
+    if not (len(sources) == len(hypotheses) == len(references)) or not sources:
+        raise ValueError(
+            "sources, hypotheses and references must be non-empty and of equal length, got "
+            f"{len(sources)}, {len(hypotheses)}, {len(references)}")
+    bleu, chrf = _corpus_scores(hypotheses, references)
+    exact = sum(h in r for h, r in zip(hypotheses, references)) / len(sources)
+    by_length = {}
+    for low, high in buckets:
+        rows = [i for i, s in enumerate(sources) if low <= len(s.split()) <= high]
+        if rows:
+            b, _ = _corpus_scores([hypotheses[i] for i in rows], [references[i] for i in rows])
+            label = f"{low}-{high}" if high < 1000 else f"{low}+"
+            by_length[label] = {"sentences": len(rows), "bleu": round(b, 2)}
+    return Evaluation(bleu, chrf, exact, len(sources), by_length, list(hypotheses))
+
+
+def evaluate_translator(translator, references: dict, batch_size: int = 64,
+                        **translate_options) -> Evaluation:
+    """Translate every source of `references` and score it.
+
+    Args:
+        translator: a `Translator`.
+        references: `{source: [references]}`, e.g. `Splits.references("test")`.
+            Sources longer than the model's `max_source_length` are skipped (their
+            count is `len(references) - evaluation.sentences`).
+        batch_size: sentences decoded together.
+        **translate_options: passed to `translator.translate` (e.g. `beam_width`).
+    """
+    limit = translator.config.max_source_length
+    sources = [s for s in references if len(translator.source_vocab.tokenize(s)) <= limit]
+    hypotheses = translator.translate(sources, batch_size=batch_size, **translate_options)
+    return evaluate_translations(sources, hypotheses, [references[s] for s in sources])

@@ -1,0 +1,43 @@
+import json
+
+import pytest
+
+import seq2seq_keras as s2s
+
+
+def test_blog_char_preset_is_the_classic_example():
+    c = s2s.get_preset("blog_char")
+    assert (c.level, c.embedding_dim, c.units, c.batch_size, c.optimizer, c.num_pairs) == (
+        "char", None, 256, 64, "rmsprop", 10_000)
+
+
+def test_round_trip_through_json():
+    c = s2s.get_preset("blog_char").replace(units=32, max_source_length=20)
+    assert s2s.Config.from_dict(json.loads(c.to_json())) == c
+
+
+def test_get_preset_returns_a_copy():
+    c = s2s.get_preset("quick")
+    c.units = 999
+    assert s2s.get_preset("quick").units != 999
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"units": 0}, "units must be a positive integer, got units=0"),
+    ({"level": "byte"}, "level must be"),
+    ({"cell": "transformer"}, "cell must be one of"),
+    ({"learning_rate": -1.0}, "learning_rate must be positive"),
+    ({"embedding_dim": 0}, "embedding_dim must be a positive integer or None"),
+])
+def test_invalid_values_are_named(changes, message):
+    with pytest.raises(ValueError, match=message):
+        s2s.Config(**changes)
+
+
+def test_unknown_preset_and_fields():
+    with pytest.raises(ValueError, match="choose one of"):
+        s2s.get_preset("nope")
+    with pytest.raises(ValueError, match="unknown Config fields"):
+        s2s.Config().replace(unit=3)
+    with pytest.raises(ValueError, match="unknown Config fields"):
+        s2s.Config.from_dict({"colour": "red"})

@@ -1,0 +1,117 @@
+import keras
+import numpy as np
+import pytest
+
+import seq2seq_keras as s2s
+from seq2seq_keras.models import MaskedAccuracy, MaskedSparseCategoricalCrossentropy
+
+SRC, TGT = 11, 13
+
+
+@pytest.fixture
+def model(tiny_config):
+    keras.utils.set_random_seed(0)
+    return s2s.build_training_model(tiny_config, SRC, TGT)
+
+
+def _ids(rng, rows, length, vocab):
+    return rng.integers(4, vocab, size=(rows, length)).astype("int32")
+
+
+def test_training_graph_shapes_and_names(model):
+    rng = np.random.default_rng(0)
+    probs = model({"encoder_inputs": _ids(rng, 3, 5, SRC), "decoder_inputs": _ids(rng, 3, 7, TGT)})
+    assert probs.shape == (3, 7, TGT)
+    np.testing.assert_allclose(np.sum(probs, axis=-1), 1.0, rtol=1e-5)
+    names = {layer.name for layer in model.layers}
+    assert {"encoder_inputs", "decoder_inputs", "encoder_lstm", "decoder_lstm",
+            "decoder_dense"} <= names
+
+
+def test_padding_does_not_change_encoder_state(model):
+    encoder_model, _ = s2s.build_inference_models(model)
+    rng = np.random.default_rng(1)
+    source = _ids(rng, 1, 4, SRC)
+    padded = np.concatenate([source, np.zeros((1, 3), "int32")], axis=1)
+    for a, b in zip(encoder_model(source), encoder_model(padded)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+VARIANTS = {
+    "blog": {},
+    "embedding": {"embedding_dim": 6},
+    "bidirectional": {"bidirectional": True},
+    "luong": {"attention": "luong", "embedding_dim": 6},
+    "bahdanau": {"attention": "bahdanau", "attention_dim": 5},
+    "bidirectional_luong_dropout": {"bidirectional": True, "attention": "luong",
+                                    "dropout": 0.3, "embedding_dim": 6},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_inference_graphs_share_layers_and_match_teacher_forcing(variant, tiny_config):
+    keras.utils.set_random_seed(0)
+    model = s2s.build_training_model(tiny_config.replace(**VARIANTS[variant]), SRC, TGT)
+    encoder_model, decoder_model = s2s.build_inference_models(model)
+    for name in ("decoder_lstm", "decoder_dense"):
+        assert decoder_model.get_layer(name) is model.get_layer(name)
+    rng = np.random.default_rng(2)
+    source, target = _ids(rng, 2, 5, SRC), _ids(rng, 2, 6, TGT)
+    source[1, 3:] = 0  # a padded source: attention must ignore the padding
+    expected = model({"encoder_inputs": source, "decoder_inputs": target}).numpy()
+    state = encoder_model(source)
+    units = 16 if "bidirectional" in variant else 8
+    assert state[0].shape == (2, units) and state[1].shape == (2, units)
+    # Feeding the decoder model one token at a time, carrying its state, gives the
+    # same probabilities as the teacher-forced training graph.
+    for t in range(target.shape[1]):
+        probs, *state = decoder_model([keras.ops.convert_to_tensor(target[:, t:t + 1]), *state])
+        np.testing.assert_allclose(probs[:, 0], expected[:, t], atol=1e-5)
+
+
+def test_masked_loss_ignores_padding():
+    rng = np.random.default_rng(3)
+    y_pred = rng.dirichlet(np.ones(TGT), size=(2, 4)).astype("float32")
+    y_true = np.array([[5, 6, 0, 0], [7, 8, 9, 0]], "int32")
+    per_token = -np.log(np.take_along_axis(y_pred, y_true[..., None], -1)[..., 0])
+    expected = per_token[y_true != 0].mean()
+    loss = MaskedSparseCategoricalCrossentropy()(y_true, y_pred)
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+
+
+def test_masked_accuracy_counts_real_tokens_only():
+    metric = MaskedAccuracy()
+    y_true = np.array([[5, 6, 0, 0]], "int32")
+    # Right on token 5, wrong on token 6, "right" on both padding positions.
+    y_pred = keras.ops.one_hot(np.array([[5, 7, 0, 0]]), TGT)
+    metric.update_state(y_true, y_pred)
+    assert float(metric.result()) == 0.5
+    metric.update_state(np.array([[4, 0]], "int32"), keras.ops.one_hot(np.array([[4, 0]]), TGT))
+    assert float(metric.result()) == pytest.approx(2 / 3)
+
+
+def test_untrained_loss_is_about_log_vocabulary(model, tiny_config):
+    s2s.compile_model(model, tiny_config)
+    rng = np.random.default_rng(4)
+    x = {"encoder_inputs": _ids(rng, 8, 5, SRC), "decoder_inputs": _ids(rng, 8, 6, TGT)}
+    loss, _ = model.evaluate(x, _ids(rng, 8, 6, TGT), verbose=0)
+    assert loss == pytest.approx(np.log(TGT), rel=0.1)
+
+
+def test_attention_weights_ignore_padding(tiny_config):
+    model = s2s.build_training_model(tiny_config.replace(attention="luong"), SRC, TGT)
+    source = np.array([[5, 6, 7, 0, 0]], "int32")
+    weights = s2s.models.build_attention_model(model)(
+        [source, np.array([[2, 5, 6]], "int32")]).numpy()
+    assert weights.shape == (1, 3, 5)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+    assert np.abs(weights[..., 3:]).max() < 1e-6
+    with pytest.raises(ValueError, match="no attention layer"):
+        s2s.models.build_attention_model(s2s.build_training_model(tiny_config, SRC, TGT))
+
+
+def test_embedding_variant_and_bad_vocab(tiny_config):
+    model = s2s.build_training_model(tiny_config.replace(embedding_dim=6), SRC, TGT)
+    assert isinstance(model.get_layer("encoder_embedding"), keras.layers.Embedding)
+    with pytest.raises(ValueError, match="source_vocab_size must exceed"):
+        s2s.build_training_model(tiny_config, 4, TGT)

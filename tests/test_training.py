@@ -1,0 +1,93 @@
+import json
+import os
+
+import keras
+import pytest
+
+import seq2seq_keras as s2s
+from seq2seq_keras.cli import main
+from conftest import write_corpus
+
+PAIRS = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Who?", "Qui ?"),
+         ("Wow!", "Ça alors !"), ("I see.", "Je comprends."), ("Help!", "À l'aide !")]
+
+
+@pytest.mark.slow
+def test_overfits_a_handful_of_pairs_exactly():
+    keras.utils.set_random_seed(0)
+    config = s2s.Config(units=64, batch_size=len(PAIRS), optimizer="adam",
+                        learning_rate=1e-2, sort_window=1, max_source_length=10,
+                        max_target_length=20)
+    src = s2s.Vocabulary.build(s for s, _ in PAIRS)
+    tgt = s2s.Vocabulary.build(t for _, t in PAIRS)
+    dataset = s2s.make_dataset(*s2s.encode_pairs(PAIRS, src, tgt), config.batch_size)
+    model = s2s.compile_model(s2s.build_training_model(config, len(src), len(tgt)), config)
+    translator = s2s.Translator(model, config, src, tgt)
+    for _ in range(8):
+        model.fit(dataset, epochs=50, verbose=0)
+        outputs = [translator.translate_reference(s) for s, _ in PAIRS]
+        if outputs == [t for _, t in PAIRS]:
+            break
+    assert outputs == [t for _, t in PAIRS]
+    assert translator.translate([s for s, _ in PAIRS]) == outputs
+
+
+@pytest.fixture
+def corpus(tmp_path, shipped_lines):
+    # 600 short pairs plus one malformed line in the middle.
+    lines = shipped_lines[:300] + ["no tab here"] + shipped_lines[300:600]
+    return write_corpus(tmp_path / "corpus.txt", lines)
+
+
+def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
+    output = str(tmp_path / "run")
+    args = ["train", "--preset", "quick", "--data", corpus, "--output", output,
+            "--epochs", "2", "--num-pairs", "400", "--seed", "3", "--verbose", "0"]
+    # A malformed corpus line is an error naming its line, unless skipped on request.
+    assert main(args) == 2
+    assert "line 301" in capsys.readouterr().err
+    with pytest.warns(UserWarning, match="skipped 1 malformed"):
+        assert main(args + ["--skip-malformed"]) == 0
+    for name in ("model.weights.h5", "translator.json", "history.json", "metrics.json",
+                 "training_log.csv"):
+        assert os.path.isfile(os.path.join(output, name)), name
+    assert not os.path.exists(os.path.join(output, "backup"))
+    with open(os.path.join(output, "history.json")) as handle:
+        history = json.load(handle)
+    assert len(history["val_loss"]) == 2 and len(history["seconds"]) == 2
+    with open(os.path.join(output, "metrics.json")) as handle:
+        metrics = json.load(handle)
+    assert metrics["val_loss_per_token"] == pytest.approx(min(history["val_loss"]), rel=1e-3)
+    assert 0 < metrics["val_accuracy"] < 1 and metrics["peak_rss_mb"] > 0
+    translator = s2s.load_translator(output)
+    assert translator.config.seed == 3 and translator.config.epochs == 2
+    capsys.readouterr()
+
+    # Sentences as arguments: one line each, in order.
+    assert main(["translate", "--model", output, "Go.", "", "Hi."]) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[:3] == [translator.translate("Go."), "", translator.translate("Hi.")]
+    # From stdin, a too-long line prints an empty line (reason on stderr), exit code 1.
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO("Go.\n" + "x" * 500 + "\nHi.\n"))
+    assert main(["translate", "--model", output]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.split("\n")[:3] == [translator.translate("Go."), "",
+                                            translator.translate("Hi.")]
+    assert "line 2" in captured.err and "max_source_length" in captured.err
+
+
+def test_cli_reports_a_missing_model(capsys, tmp_path):
+    assert main(["translate", "--model", str(tmp_path / "none"), "Go."]) == 2
+    assert "is not a saved translator" in capsys.readouterr().err
+
+
+def test_prepare_data_resolves_lengths_and_vocabularies():
+    config = s2s.get_preset("quick")
+    prepared = s2s.prepare_data(config)
+    assert prepared.config.max_source_length == prepared.train[0].shape[1]
+    assert prepared.config.max_target_length == prepared.train[1].shape[1] - 2
+    assert prepared.source_vocab.tokens[4:] and "[UNK]" in prepared.source_vocab.tokens
+    assert len(prepared.train[0]) == len(prepared.splits.train)
+    with pytest.raises(ValueError, match="use more pairs"):
+        s2s.prepare_data(config.replace(num_pairs=1))

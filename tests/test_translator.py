@@ -1,0 +1,55 @@
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import pytest
+
+import seq2seq_keras as s2s
+
+SENTENCES = ["Go.", "I am cold.", "Who is he?", "Hi!", "☃ Run!"]
+
+
+@pytest.fixture
+def translator(tiny_config):
+    keras.utils.set_random_seed(6)
+    config = tiny_config.replace(units=16, max_source_length=20, max_target_length=25)
+    src = s2s.Vocabulary.build(["Go. I am cold. Who is he? Hi! Run!"])
+    tgt = s2s.Vocabulary.build(["Va ! J'ai froid. Qui est-il ? Salut ! Cours !"])
+    return s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)), config, src, tgt)
+
+
+def test_input_rules(translator):
+    assert translator.translate("") == ""
+    assert translator.translate("   \u202f") == ""
+    assert translator.translate(["", "Go."])[0] == ""
+    assert isinstance(translator.translate("☃☃ unknown ☃"), str)
+    with pytest.raises(s2s.SentenceTooLongError, match="at most 20"):
+        translator.translate("x" * 21)
+    with pytest.raises(TypeError, match="must be a str"):
+        translator.translate([None])
+
+
+def test_output_respects_the_length_limit(translator):
+    for output in translator.translate(SENTENCES):
+        assert len(output) <= translator.config.max_target_length
+
+
+def test_save_then_load_in_a_fresh_process(translator, tmp_path):
+    path = str(tmp_path / "model")
+    translator.save(path)
+    assert sorted(os.listdir(path)) == ["model.weights.h5", "translator.json"]
+    expected = translator.translate(SENTENCES)
+    script = ("import json, sys, seq2seq_keras as s2s; t = s2s.load_translator(sys.argv[1]); "
+              "print(json.dumps([t.translate(s) for s in json.loads(sys.argv[2])] + "
+              "[t.translate_reference(s) for s in json.loads(sys.argv[2])]))")
+    result = subprocess.run([sys.executable, "-c", script, path, json.dumps(SENTENCES)],
+                            capture_output=True, text=True, check=True)
+    outputs = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outputs == expected + expected
+
+
+def test_loading_a_missing_model_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is not a saved translator"):
+        s2s.load_translator(str(tmp_path))
