@@ -17,9 +17,11 @@ def _train(args) -> int:
     from .config import get_preset
     from .training import train
 
+    overrides = {"data": args.data, "num_pairs": args.num_pairs, "epochs": args.epochs,
+                 "seed": args.seed, "units": args.units, "batch_size": args.batch_size}
+    # Options left unset keep the preset's value.
     config = get_preset(args.preset).replace(
-        data=args.data, num_pairs=args.num_pairs, epochs=args.epochs, seed=args.seed,
-        units=args.units, batch_size=args.batch_size)
+        **{key: value for key, value in overrides.items() if value is not None})
     result = train(config, args.output, skip_malformed=args.skip_malformed,
                    verbose=args.verbose)
     print(f"saved to {args.output}")
@@ -48,11 +50,49 @@ def _translate(args) -> int:
             failures += 1
             print(f"line {i + 1}: {error}", file=sys.stderr)
     for i, translation in zip(valid, translator.translate([sentences[i] for i in valid],
-                                                          batch_size=args.batch_size)):
+                                                          batch_size=args.batch_size), strict=True):
         outputs[i] = translation
     for line in outputs:
         print(line)
     return 1 if failures else 0
+
+
+def _evaluate(args) -> int:
+    import json
+
+    from .evaluation import evaluate_translator, split_references
+    from .translator import load_translator
+
+    translator = load_translator(args.model)
+    references = split_references(translator.config, args.split)
+    if args.max_sentences:
+        references = dict(list(references.items())[: args.max_sentences])
+    result = evaluate_translator(translator, references, batch_size=args.batch_size)
+    summary = {"model": args.model, "split": args.split,
+               "skipped_too_long": len(references) - result.sentences, **result.summary()}
+    print(json.dumps(summary, indent=1, ensure_ascii=False))
+    if args.hypotheses:
+        with open(args.hypotheses, "w", encoding="utf-8") as handle:
+            handle.writelines(h + "\n" for h in result.hypotheses)
+    return 0
+
+
+def _bench(args) -> int:
+    import json
+
+    from .benchmark import format_table, run_benchmark
+    from .evaluation import split_references
+    from .translator import load_translator
+
+    translator = load_translator(args.model)
+    limit = translator.config.max_source_length
+    sentences = [s for s in split_references(translator.config, "test")
+                 if len(translator.source_vocab.tokenize(s)) <= limit]
+    rows = run_benchmark(translator, sentences[: args.sentences],
+                         reference_sentences=args.reference_sentences,
+                         beam_width=args.beam_width)
+    print(json.dumps(rows, indent=1) if args.json else format_table(rows))
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +129,29 @@ def _parser() -> argparse.ArgumentParser:
                            help="a folder written by `train`")
     translate.add_argument("--batch-size", type=int, default=64)
     translate.set_defaults(run=_translate)
+    evaluate = commands.add_parser(
+        "evaluate", help="BLEU and chrF on a split, against all references of each sentence",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    evaluate.add_argument("--model", default=default_model_path(),
+                          help="a folder written by `train`")
+    evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
+    evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
+    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument("--hypotheses", help="write the translations to this file")
+    evaluate.set_defaults(run=_evaluate)
+
+    bench = commands.add_parser(
+        "bench", help="decoding speed: the blog's loop against compiled greedy and beam search",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    bench.add_argument("--model", default=default_model_path(),
+                       help="a folder written by `train`")
+    bench.add_argument("--sentences", type=int, default=500,
+                       help="test sentences for the batched runs")
+    bench.add_argument("--reference-sentences", type=int, default=20,
+                       help="sentences for the slow reference loop and the batch-1 runs")
+    bench.add_argument("--beam-width", type=int, default=4)
+    bench.add_argument("--json", action="store_true", help="print JSON rows, not a table")
+    bench.set_defaults(run=_bench)
     return parser
 
 

@@ -112,16 +112,15 @@ class Config:
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got dropout={self.dropout}")
         if not isinstance(self.attention_dim, int) or self.attention_dim <= 0:
-            raise ValueError(
-                f"attention_dim must be a positive integer, got attention_dim={self.attention_dim!r}")
+            raise ValueError("attention_dim must be a positive integer, got "
+                             f"attention_dim={self.attention_dim!r}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.patience < 0:
             raise ValueError(f"patience must be >= 0, got patience={self.patience}")
 
     def replace(self, **changes) -> Config:
-        """A copy with some fields changed (`None` values are ignored)."""
-        changes = {k: v for k, v in changes.items() if v is not None}
+        """A copy with some fields changed (and validated)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise ValueError(f"unknown Config fields: {sorted(unknown)}")

@@ -4,10 +4,12 @@ The reference loop (`decode_sequence`) is the classic example's: encode once, th
 call `decoder_model.predict` once per output token, feeding back the argmax. It is
 easy to read and slow: each `predict` call costs ~50 ms of fixed overhead.
 
-The fast path works over a model-agnostic step function
-`step(tokens (batch,), state) -> (log_probs (batch, vocab), state)` and loops in a
-`tf.while_loop` inside one `tf.function`, for a whole batch at once, with a `done`
-mask for sentences that have already produced `[END]`.
+The fast paths (greedy search, sampling, beam search) work over a model-agnostic step
+function `step(tokens (batch,), state) -> (log_probs (batch, vocab), state)` and loop
+in a `tf.while_loop` inside one `tf.function`, for a whole batch at once, with a
+`done` mask for sentences that have already produced `[END]`. The state is a tuple
+of `(batch, ...)` tensors, whatever the model: `[h, c]`, plus the encoder outputs
+and source mask with attention.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from keras import ops
 
 from .text import END_ID, PAD_ID, START_ID
 
-__all__ = ["decode_sequence", "make_step", "greedy_search"]
+__all__ = ["decode_sequence", "make_step", "greedy_search", "sample", "beam_search"]
 
 
 def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
@@ -60,6 +62,36 @@ def make_step(decoder_model):
     return step
 
 
+def _search(step, state, max_length, select):
+    """The loop shared by greedy search and sampling.
+
+    `select(log_probs (batch, vocab), t) -> tokens (batch,)` picks each next token.
+    The output is a fixed `(batch, max_length)` array written column by column, not
+    a growing list: its shape is then known in advance, which XLA requires
+    (`jit_compile=True`, with `max_length` a Python int).
+    """
+    batch = tf.shape(state[0])[0]
+    tokens = tf.fill([batch], tf.constant(START_ID, tf.int32))
+    done = tf.zeros([batch], tf.bool)
+    outputs = tf.zeros([batch, max_length], tf.int32)
+    columns = tf.range(max_length)
+
+    def cond(t, tokens, state, done, outputs):
+        return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(done)))
+
+    def body(t, tokens, state, done, outputs):
+        log_probs, state = step(tokens, state)
+        next_tokens = select(log_probs, t)
+        next_tokens = tf.where(done, tf.constant(PAD_ID, tf.int32), next_tokens)
+        done = tf.logical_or(done, tf.equal(next_tokens, END_ID))
+        outputs = tf.where(tf.equal(columns, t)[None, :], next_tokens[:, None], outputs)
+        return t + 1, next_tokens, state, done, outputs
+
+    _, _, _, _, outputs = tf.while_loop(
+        cond, body, (tf.constant(0), tokens, tuple(state), done, outputs))
+    return outputs
+
+
 def greedy_search(step, state, max_length):
     """Batched greedy decoding: at each step, feed back the most likely token.
 
@@ -71,23 +103,106 @@ def greedy_search(step, state, max_length):
         max_length: the most tokens to produce per sentence (a scalar tensor or int).
 
     Returns:
-        int32 `(batch, steps)` ids; after a sentence's `[END]` come padding ids 0.
+        int32 `(batch, max_length)` ids; after a sentence's `[END]` come padding ids 0.
     """
+    return _search(step, state, max_length,
+                   lambda log_probs, t: tf.argmax(log_probs, axis=-1, output_type=tf.int32))
+
+
+def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0):
+    """Batched random sampling, reproducible for a seed.
+
+    Args:
+        step, state, max_length: as for `greedy_search`.
+        temperature: divides the log-probabilities; < 1 is more conservative, > 1
+            more varied (a scalar, > 0).
+        top_k: sample among the `top_k` most likely tokens only (0: all).
+        seed: an integer; the same seed gives the same samples.
+
+    Returns:
+        int32 `(batch, max_length)` ids, as `greedy_search`.
+    """
+    temperature = tf.cast(temperature, tf.float32)
+    top_k = tf.cast(top_k, tf.int32)
+    seed = tf.cast(seed, tf.int32)
+
+    def select(log_probs, t):
+        logits = tf.cast(log_probs, tf.float32) / temperature
+        vocab = tf.shape(logits)[-1]
+        k = tf.where(top_k > 0, tf.minimum(top_k, vocab), vocab)
+        kth = tf.math.top_k(logits, k=k).values[:, -1:]
+        logits = tf.where(logits < kth, tf.constant(-1e9, logits.dtype), logits)
+        # Stateless: the sample depends only on (seed, step), never on call history.
+        return tf.cast(tf.random.stateless_categorical(
+            logits, 1, seed=tf.stack([seed, t]))[:, 0], tf.int32)
+
+    return _search(step, state, max_length, select)
+
+
+def beam_search(step, state, max_length, beam_width=4, alpha=0.6):
+    """Batched beam search with length normalization.
+
+    Each sentence keeps the `beam_width` best partial translations by total
+    log-probability; a finished hypothesis (one that produced `[END]`) keeps its
+    score and only grows padding. At the end hypotheses are ranked by
+    `score / ((5 + length) / 6) ** alpha` (Wu et al., 2016): without it, shorter
+    outputs win because every token adds a negative log-probability.
+
+    Call it inside a `tf.function`.
+
+    Args:
+        step, state, max_length: as for `greedy_search`; the state is tiled
+            `beam_width` times (encoder outputs and masks included).
+        beam_width: hypotheses kept per sentence (1 is greedy search).
+        alpha: length-normalization strength (0: none).
+
+    Returns:
+        `(ids, scores)`: int32 `(batch, beam_width, steps)`, best first, with
+        padding after `[END]`; and float32 `(batch, beam_width)` normalized scores.
+    """
+    beam_width = tf.cast(beam_width, tf.int32)
+    alpha = tf.cast(alpha, tf.float32)
     batch = tf.shape(state[0])[0]
-    tokens = tf.fill([batch], tf.constant(START_ID, tf.int32))
-    done = tf.zeros([batch], tf.bool)
-    outputs = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
+    flat = batch * beam_width
+    state = tuple(tf.repeat(s, beam_width, axis=0) for s in state)
+    # Only the first beam is live at the start, so the first step does not pick the
+    # same token beam_width times.
+    scores = tf.concat([tf.zeros([batch, 1]),
+                        tf.fill([batch, beam_width - 1], tf.constant(-1e9))], axis=1)
+    tokens = tf.fill([flat], tf.constant(START_ID, tf.int32))
+    finished = tf.zeros([batch, beam_width], tf.bool)
+    sequences = tf.zeros([batch, beam_width, 0], tf.int32)
 
-    def cond(t, tokens, state, done, outputs):
-        return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(done)))
+    def cond(t, tokens, state, scores, finished, sequences):
+        return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
 
-    def body(t, tokens, state, done, outputs):
+    def body(t, tokens, state, scores, finished, sequences):
         log_probs, state = step(tokens, state)
-        next_tokens = tf.argmax(log_probs, axis=-1, output_type=tf.int32)
-        next_tokens = tf.where(done, tf.constant(PAD_ID, tf.int32), next_tokens)
-        done = tf.logical_or(done, tf.equal(next_tokens, END_ID))
-        return t + 1, next_tokens, state, done, outputs.write(t, next_tokens)
+        log_probs = tf.cast(log_probs, tf.float32)
+        vocab = tf.shape(log_probs)[-1]
+        log_probs = tf.reshape(log_probs, [batch, beam_width, vocab])
+        # A finished hypothesis may only add padding, at no cost.
+        pad_only = tf.where(tf.equal(tf.range(vocab), PAD_ID), 0.0, -1e9)
+        log_probs = tf.where(finished[:, :, None], pad_only[None, None, :], log_probs)
+        total = tf.reshape(scores[:, :, None] + log_probs, [batch, -1])
+        scores, index = tf.math.top_k(total, k=beam_width)
+        parent, token = index // vocab, index % vocab
+        sequences = tf.concat([tf.gather(sequences, parent, batch_dims=1),
+                               token[:, :, None]], axis=2)
+        finished = tf.logical_or(tf.gather(finished, parent, batch_dims=1),
+                                 tf.equal(token, END_ID))
+        rows = tf.reshape(parent + tf.range(batch)[:, None] * beam_width, [-1])
+        state = tuple(tf.gather(s, rows) for s in state)
+        return t + 1, tf.reshape(token, [-1]), state, scores, finished, sequences
 
-    _, _, _, _, outputs = tf.while_loop(
-        cond, body, (tf.constant(0), tokens, tuple(state), done, outputs))
-    return tf.transpose(outputs.stack())
+    _, _, _, scores, finished, sequences = tf.while_loop(
+        cond, body, (tf.constant(0), tokens, state, scores, finished, sequences),
+        shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]),
+                          tuple(tf.TensorShape([None, *s.shape[1:]]) for s in state),
+                          tf.TensorShape([None, None]), tf.TensorShape([None, None]),
+                          tf.TensorShape([None, None, None])))
+    lengths = tf.cast(tf.math.count_nonzero(sequences, axis=2), tf.float32)
+    normalized = scores / tf.pow((5.0 + lengths) / 6.0, alpha)
+    order = tf.argsort(normalized, axis=1, direction="DESCENDING")
+    return (tf.gather(sequences, order, batch_dims=1),
+            tf.gather(normalized, order, batch_dims=1))

@@ -6,7 +6,9 @@ import dataclasses
 
 import sacrebleu
 
-__all__ = ["Evaluation", "evaluate_translations", "evaluate_translator"]
+from . import data as data_lib
+
+__all__ = ["Evaluation", "evaluate_translations", "evaluate_translator", "split_references"]
 
 
 @dataclasses.dataclass
@@ -65,7 +67,7 @@ def evaluate_translations(sources, hypotheses, references,
             "sources, hypotheses and references must be non-empty and of equal length, got "
             f"{len(sources)}, {len(hypotheses)}, {len(references)}")
     bleu, chrf = _corpus_scores(hypotheses, references)
-    exact = sum(h in r for h, r in zip(hypotheses, references)) / len(sources)
+    exact = sum(h in r for h, r in zip(hypotheses, references, strict=True)) / len(sources)
     by_length = {}
     for low, high in buckets:
         rows = [i for i, s in enumerate(sources) if low <= len(s.split()) <= high]
@@ -92,3 +94,18 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
     sources = [s for s in references if len(translator.source_vocab.tokenize(s)) <= limit]
     hypotheses = translator.translate(sources, batch_size=batch_size, **translate_options)
     return evaluate_translations(sources, hypotheses, [references[s] for s in sources])
+
+
+def split_references(config, split: str = "test", skip_malformed: bool = False) -> dict:
+    """`{source: [references]}` of one split of the corpus a model was trained on.
+
+    Re-reads the corpus named by `config` (`data`, `num_pairs`, `split_seed` and the
+    fractions), so the split is exactly the one of training.
+    """
+    if split not in ("train", "validation", "test"):
+        raise ValueError(f"split must be 'train', 'validation' or 'test', got {split!r}")
+    pairs = data_lib.load_pairs(config.data, num_pairs=config.num_pairs,
+                                skip_malformed=skip_malformed)
+    splits = data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,
+                                  seed=config.split_seed)
+    return splits.references(split)

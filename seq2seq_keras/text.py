@@ -114,7 +114,8 @@ class Vocabulary:
     def decode(self, ids) -> str:
         """Text of a sequence of ids: stops at `[END]`, skips padding and `[START]`.
 
-        `[UNK]` is written as `[UNK]` at word level and as `?` at character level.
+        `[UNK]` is written as `[UNK]` at word level and as U+FFFD `�` (the Unicode
+        replacement character, never confused with a real `?`) at character level.
         """
         tokens = []
         for i in ids:
@@ -125,7 +126,7 @@ class Vocabulary:
                 continue
             token = self.tokens[i] if 0 <= i < len(self.tokens) else UNK
             if token == UNK and self.level == "char":
-                token = "?"
+                token = "\ufffd"
             tokens.append(token)
         if self.level == "char":
             return "".join(tokens)

@@ -12,7 +12,7 @@ from . import decoding
 from .config import Config
 from .data import normalize
 from .models import build_inference_models, build_training_model
-from .text import END_ID, Vocabulary
+from .text import Vocabulary
 
 __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
 
@@ -21,6 +21,8 @@ __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_mod
 # is readable.
 _WEIGHTS_FILE = "model.weights.h5"
 _META_FILE = "translator.json"
+# The shipped model that `translate` uses when no model is given.
+DEFAULT_MODEL = "blog_char"
 
 
 class SentenceTooLongError(ValueError):
@@ -52,8 +54,13 @@ class Translator:
         self.config = config
         self.source_vocab = source_vocab
         self.target_vocab = target_vocab
+        for field in ("max_source_length", "max_target_length"):
+            if getattr(config, field) is None:
+                raise ValueError(
+                    f"config.{field} is None: pass the config that `prepare_data` (or "
+                    "`train`) returns, whose length limits come from the training data")
         self.encoder_model, self.decoder_model = build_inference_models(model)
-        self._greedy = None
+        self._functions = {}
 
     # -- input -------------------------------------------------------------------
 
@@ -81,46 +88,92 @@ class Translator:
             self.encoder_model, self.decoder_model, ids, self.config.max_target_length)
         return self.target_vocab.decode(output)
 
-    def _greedy_function(self):
-        if self._greedy is None:
+    def _compiled(self, kind: str, jit_compile: bool = False):
+        """The cached `tf.function` of a search: traced once for all batch sizes,
+        sentence lengths and option values, which are tensors, not Python values.
+        The output limit `max_target_length` is fixed per model, so it is a Python
+        constant (XLA needs the output shape at compile time)."""
+        key = (kind, jit_compile)
+        if key not in self._functions:
             step = decoding.make_step(self.decoder_model)
+            encoder = self.encoder_model
+            max_length = self.config.max_target_length
+            ids = tf.TensorSpec([None, None], tf.int32)
+            integer, real = tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)
 
-            # One trace for every batch size and length: the shapes are left open.
-            @tf.function(input_signature=[
-                tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32)])
-            def greedy(source_ids, max_length):
-                state = self.encoder_model(source_ids, training=False)
-                return decoding.greedy_search(step, tuple(state), max_length)
+            if kind == "greedy":
+                def search(source_ids):
+                    state = tuple(encoder(source_ids, training=False))
+                    return decoding.greedy_search(step, state, max_length)
+                signature = [ids]
+            elif kind == "beam":
+                def search(source_ids, beam_width, alpha):
+                    state = tuple(encoder(source_ids, training=False))
+                    return decoding.beam_search(step, state, max_length, beam_width, alpha)
+                signature = [ids, integer, real]
+            elif kind == "sample":
+                def search(source_ids, temperature, top_k, seed):
+                    state = tuple(encoder(source_ids, training=False))
+                    return decoding.sample(step, state, max_length, temperature, top_k, seed)
+                signature = [ids, real, integer, integer]
+            else:
+                raise ValueError(f"unknown search {kind!r}")
+            self._functions[key] = tf.function(search, input_signature=signature,
+                                               jit_compile=jit_compile)
+        return self._functions[key]
 
-            self._greedy = greedy
-        return self._greedy
+    def _run_batched(self, batch_ids, batch_size, run):
+        """Call `run(padded (rows, width) int32) -> per-row numpy results` in batches.
 
-    def translate_ids(self, batch_ids: list[list[int]], batch_size: int = 64) -> list[list[int]]:
-        """Greedy-decode lists of source ids in batches; returns output id lists."""
-        greedy = self._greedy_function()
-        results: list[list[int]] = [[] for _ in batch_ids]
-        # Sort by length so that each batch is padded little; restore order after.
+        Sentences are sorted by length so that each batch is padded little; results
+        come back in input order, `None` for empty sentences.
+        """
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got batch_size={batch_size}")
+        results = [None] * len(batch_ids)
         order = sorted((i for i, ids in enumerate(batch_ids) if ids),
                        key=lambda i: len(batch_ids[i]))
-        max_length = tf.constant(self.config.max_target_length, tf.int32)
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            width = max(len(batch_ids[i]) for i in chunk)
-            array = np.zeros((len(chunk), width), dtype=np.int32)
+            array = np.zeros((len(chunk), max(len(batch_ids[i]) for i in chunk)), np.int32)
             for row, i in enumerate(chunk):
                 array[row, : len(batch_ids[i])] = batch_ids[i]
-            outputs = greedy(tf.constant(array), max_length).numpy()
-            for row, i in enumerate(chunk):
-                ids = outputs[row].tolist()
-                results[i] = ids[: ids.index(END_ID)] if END_ID in ids else ids
+            for row, result in zip(chunk, run(tf.constant(array)), strict=True):
+                results[row] = result
         return results
 
-    def translate(self, sentences, batch_size: int = 64):
-        """Translate a sentence or a list of sentences (compiled, batched greedy search).
+    def _texts(self, outputs):
+        return ["" if ids is None else self.target_vocab.decode(ids) for ids in outputs]
+
+    def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=0.6,
+                      jit_compile=False):
+        """Decode lists of source ids in batches; returns arrays of output ids.
+
+        Greedy search for `beam_width=1`, else the best beam-search hypothesis. Output
+        ids end at `[END]` or padding (see `Vocabulary.decode`); `None` for an empty
+        input.
+        """
+        if beam_width == 1:
+            greedy = self._compiled("greedy", jit_compile)
+            return self._run_batched(batch_ids, batch_size,
+                                     lambda a: greedy(a).numpy())
+        if beam_width < 1:
+            raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
+        beam = self._compiled("beam", jit_compile)
+        return self._run_batched(batch_ids, batch_size, lambda a: beam(
+            a, tf.constant(beam_width), tf.constant(alpha, tf.float32))[0][:, 0]
+            .numpy())
+
+    def translate(self, sentences, batch_size: int = 64, beam_width: int = 1,
+                  alpha: float = 0.6, jit_compile: bool = False):
+        """Translate a sentence or a list of sentences (compiled, batched search).
 
         Args:
             sentences: a string, or a list of strings.
             batch_size: sentences decoded together.
+            beam_width: 1 for greedy search, more for beam search.
+            alpha: beam search's length normalization (see `decoding.beam_search`).
+            jit_compile: compile the search with XLA (same results; see `bench`).
 
         Returns:
             A string for a string, a list of strings for a list.
@@ -130,15 +183,53 @@ class Translator:
 
         Example:
 
-        >>> translator = load_translator("runs/blog_char")  # doctest: +SKIP
+        >>> translator = load_translator(default_model_path())  # doctest: +SKIP
         >>> translator.translate("Go.")  # doctest: +SKIP
         'Va !'
         """
         single = isinstance(sentences, str)
         batch = [sentences] if single else list(sentences)
         ids = [self.encode_source(s) for s in batch]
-        outputs = [self.target_vocab.decode(o) for o in self.translate_ids(ids, batch_size)]
+        outputs = self._texts(self.translate_ids(ids, batch_size, beam_width, alpha,
+                                                 jit_compile))
         return outputs[0] if single else outputs
+
+    def translate_n_best(self, sentence: str, beam_width: int = 4, alpha: float = 0.6):
+        """The `beam_width` best translations of one sentence, as `(text, score)` pairs.
+
+        Scores are length-normalized log-probabilities (higher is better), best first.
+        """
+        ids = self.encode_source(sentence)
+        if not ids:
+            return [("", 0.0)]
+        beam = self._compiled("beam")
+        sequences, scores = beam(tf.constant([ids], tf.int32), tf.constant(beam_width),
+                                 tf.constant(alpha, tf.float32))
+        return [(self.target_vocab.decode(seq), float(score))
+                for seq, score in zip(sequences[0].numpy(), scores[0].numpy(), strict=True)]
+
+    def sample(self, sentences, temperature: float = 1.0, top_k: int = 0, seed: int = 0,
+               batch_size: int = 64):
+        """Translate by sampling each token (varied outputs), reproducibly for a seed.
+
+        Args:
+            sentences: a string or a list of strings.
+            temperature: > 0; lower is closer to greedy, higher more varied.
+            top_k: sample among the `top_k` most likely tokens only (0: all).
+            seed: the same seed, sentences and `batch_size` give the same outputs.
+            batch_size: sentences decoded together.
+        """
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive, got temperature={temperature}")
+        single = isinstance(sentences, str)
+        batch = [sentences] if single else list(sentences)
+        ids = [self.encode_source(s) for s in batch]
+        fn = self._compiled("sample")
+        outputs = self._run_batched(ids, batch_size, lambda a: fn(
+            a, tf.constant(temperature, tf.float32), tf.constant(top_k),
+            tf.constant(seed)).numpy())
+        texts = self._texts(outputs)
+        return texts[0] if single else texts
 
     # -- persistence -------------------------------------------------------------
 
@@ -189,5 +280,6 @@ def load_translator(path: str) -> Translator:
 
 
 def default_model_path() -> str:
-    """Folder of the model shipped with the package (`seq2seq_keras/pretrained/default`)."""
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", "default")
+    """Folder of the default model shipped inside the package (see `pretrained/`)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained",
+                        DEFAULT_MODEL)

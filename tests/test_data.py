@@ -1,9 +1,9 @@
 import warnings
 
 import pytest
+from conftest import write_corpus
 
 import seq2seq_keras as s2s
-from conftest import write_corpus
 
 
 def test_normalize_spaces_invisibles_apostrophes():

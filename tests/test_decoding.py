@@ -24,7 +24,7 @@ def test_greedy_stops_at_end_and_pads_finished_rows():
     step = _table_step(table)
     state = (tf.zeros([2, 1]),)
     out = tf.function(lambda s: decoding.greedy_search(step, s, 10))(state).numpy()
-    np.testing.assert_array_equal(out, [[5, 6, 3], [5, 6, 3]])
+    np.testing.assert_array_equal(out, [[5, 6, 3] + [0] * 7] * 2)
 
 
 def test_greedy_respects_the_length_limit():
@@ -45,3 +45,81 @@ def test_compiled_greedy_equals_the_reference_loop(tiny_config):
     sentences = ["abc", "hello", "jig klm", "a", "mkl ba"]
     assert translator.translate(sentences, batch_size=2) == [
         translator.translate_reference(s) for s in sentences]
+
+
+def _markov_step(table):
+    """A fake decoder whose next-token distribution depends on the previous token."""
+    log_table = tf.math.log(tf.constant(table, tf.float32) + 1e-9)
+
+    def step(tokens, state):
+        return tf.gather(log_table, tokens), state
+
+    return step
+
+
+# ids: 0 PAD, 1 UNK, 2 START, 3 END, 4 "A", 5 "B". Greedy takes A (0.6) and then
+# ends (0.4): probability 0.24. Beam search finds B (0.4) then END (0.9): 0.36.
+MARKOV = [[1, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0.6, 0.4],
+          [1, 0, 0, 0, 0, 0], [0, 0, 0, 0.4, 0.3, 0.3], [0, 0, 0, 0.9, 0.1, 0]]
+
+
+def test_beam_search_finds_the_more_likely_sentence():
+    step, state = _markov_step(MARKOV), (tf.zeros([3, 1]),)
+    greedy = decoding.greedy_search(step, state, 6).numpy()
+    np.testing.assert_array_equal(greedy[0], [4, 3, 0, 0, 0, 0])
+    ids, scores = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.0)
+    assert ids.shape[:2] == (3, 2)
+    np.testing.assert_array_equal(ids[0, 0, :2], [5, 3])
+    np.testing.assert_allclose(scores[:, 0], np.log(0.36), rtol=1e-5)
+    np.testing.assert_allclose(scores[:, 1], np.log(0.24), rtol=1e-5)
+    one, _ = decoding.beam_search(step, state, 6, beam_width=1)
+    np.testing.assert_array_equal(one[:, 0], greedy[:, :one.shape[2]])
+    assert not greedy[:, one.shape[2]:].any()
+
+
+def test_length_normalization_favours_longer_hypotheses():
+    # START -> END (0.5) or A (0.5); A -> END (1.0): equal probability, A is longer.
+    table = [[1, 0, 0, 0, 0, 0]] * 2 + [[0, 0, 0, 0.5, 0.5, 0], [1, 0, 0, 0, 0, 0],
+                                        [0, 0, 0, 1.0, 0, 0], [1, 0, 0, 0, 0, 0]]
+    step, state = _markov_step(table), (tf.zeros([1, 1]),)
+    ids, _ = decoding.beam_search(step, state, 5, beam_width=2, alpha=1.0)
+    np.testing.assert_array_equal(ids[0, 0, :2], [4, 3])
+
+
+def test_sampling_is_seeded_and_top_k_1_is_greedy():
+    step, state = _markov_step(MARKOV), (tf.zeros([200, 1]),)
+    a = decoding.sample(step, state, 6, temperature=1.0, seed=3).numpy()
+    b = decoding.sample(step, state, 6, temperature=1.0, seed=3).numpy()
+    c = decoding.sample(step, state, 6, temperature=1.0, seed=4).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert (a[:, :1] != c[:, :1]).any()
+    # About 60% of first tokens are A, as the table says.
+    assert 0.45 < np.mean(a[:, 0] == 4) < 0.75
+    greedy = decoding.greedy_search(step, state, 6).numpy()
+    top1 = decoding.sample(step, state, 6, temperature=1.0, top_k=1, seed=9).numpy()
+    np.testing.assert_array_equal(top1, greedy)
+
+
+def test_translator_searches_trace_once_and_agree(tiny_config):
+    keras.utils.set_random_seed(7)
+    config = tiny_config.replace(units=16, max_source_length=12, max_target_length=15,
+                                 attention="luong", bidirectional=True, embedding_dim=8)
+    src = s2s.Vocabulary.build(["abcdefghij klm"])
+    tgt = s2s.Vocabulary.build(["nopqrstuvw xyz"])
+    translator = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)),
+                                config, src, tgt)
+    sentences = ["abc", "hello", "jig klm", "a", "mkl ba", "fed cba ab"]
+    greedy = translator.translate(sentences, batch_size=4)
+    assert translator.translate(sentences[:2], batch_size=1) == greedy[:2]
+    assert greedy == [translator.translate_reference(s) for s in sentences]
+    assert translator.translate(sentences, beam_width=1) == greedy
+    beam = translator.translate(sentences, beam_width=3, batch_size=4)
+    assert translator.translate(sentences, beam_width=3, batch_size=2) == beam
+    n_best = translator.translate_n_best("hello", beam_width=3)
+    assert len(n_best) == 3 and n_best[0][0] == beam[1]
+    assert n_best[0][1] >= n_best[1][1] >= n_best[2][1]
+    assert translator.sample(sentences, seed=1) == translator.sample(sentences, seed=1)
+    assert translator.sample(sentences, top_k=1) == greedy
+    for kind in ("greedy", "beam", "sample"):
+        assert translator._compiled(kind).experimental_get_tracing_count() == 1, kind
+    assert translator.translate(sentences, jit_compile=True) == greedy

@@ -33,7 +33,7 @@ def test_padding_does_not_change_encoder_state(model):
     rng = np.random.default_rng(1)
     source = _ids(rng, 1, 4, SRC)
     padded = np.concatenate([source, np.zeros((1, 3), "int32")], axis=1)
-    for a, b in zip(encoder_model(source), encoder_model(padded)):
+    for a, b in zip(encoder_model(source), encoder_model(padded), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 

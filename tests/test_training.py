@@ -3,10 +3,10 @@ import os
 
 import keras
 import pytest
+from conftest import write_corpus
 
 import seq2seq_keras as s2s
 from seq2seq_keras.cli import main
-from conftest import write_corpus
 
 PAIRS = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Who?", "Qui ?"),
          ("Wow!", "Ça alors !"), ("I see.", "Je comprends."), ("Help!", "À l'aide !")]

@@ -1,0 +1,88 @@
+"""Decoding speed on one trained model: the blog's loop against the compiled searches.
+
+`seq2seq-keras bench --model DIR` runs `run_benchmark` and prints its table.
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["run_benchmark", "format_table"]
+
+
+def _seconds(fn, repeats=1):
+    fn()  # warm-up: tracing and first-call costs are not steady-state speed
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64, 500),
+                  beam_width=4) -> list[dict]:
+    """Time each decoder on the same sentences.
+
+    Args:
+        translator: a `Translator`.
+        sentences: source sentences (at least `max(batch_sizes)` for a fair batch).
+        reference_sentences: how many of them the slow reference loop decodes.
+        batch_sizes: batch sizes for throughput.
+        beam_width: the beam search's width.
+
+    Returns:
+        Rows `{"decoder", "batch", "ms_per_sentence", "sentences_per_second",
+        "speedup", "matches_reference"}`; `speedup` is against the reference loop's
+        sentences per second; `matches_reference` compares the strings of the first
+        `reference_sentences` sentences with the reference loop's (`None` for beam
+        search, which is not meant to equal greedy decoding).
+    """
+    sentences = list(sentences)
+    few = sentences[:reference_sentences]
+    reference = [translator.translate_reference(s) for s in few[:1]]  # warm-up
+    start = time.perf_counter()
+    reference = [translator.translate_reference(s) for s in few]
+    reference_seconds = (time.perf_counter() - start) / len(few)
+    rows = [{"decoder": "reference loop (predict per token)", "batch": 1,
+             "seconds": reference_seconds, "matches_reference": True}]
+
+    def one_by_one(**options):
+        return lambda: [translator.translate(s, **options) for s in few]
+
+    for name, options in (("greedy, tf.function", {}),
+                          ("greedy, tf.function + XLA", {"jit_compile": True}),
+                          (f"beam {beam_width}, tf.function", {"beam_width": beam_width})):
+        try:
+            outputs = one_by_one(**options)()
+            seconds = _seconds(one_by_one(**options)) / len(few)
+        except Exception as error:  # e.g. an XLA build without support for an op
+            rows.append({"decoder": name, "batch": 1, "error": str(error).splitlines()[0]})
+            continue
+        matches = None if "beam_width" in options else outputs == reference
+        rows.append({"decoder": name, "batch": 1, "seconds": seconds,
+                     "matches_reference": matches})
+        for batch in batch_sizes:
+            chunk = (sentences * (batch // max(len(sentences), 1) + 1))[:batch]
+            seconds = _seconds(lambda chunk=chunk, batch=batch, options=options:
+                               translator.translate(chunk, batch_size=batch, **options))
+            rows.append({"decoder": name, "batch": batch, "seconds": seconds / batch,
+                         "matches_reference": matches})
+    for row in rows:
+        if "seconds" in row:
+            row["ms_per_sentence"] = round(1000 * row["seconds"], 3)
+            row["sentences_per_second"] = round(1 / row.pop("seconds"), 1)
+            row["speedup"] = round(reference_seconds * row["sentences_per_second"], 1)
+    return rows
+
+
+def format_table(rows) -> str:
+    """A Markdown table of `run_benchmark` rows."""
+    lines = ["| decoder | batch | ms / sentence | sentences / s | speed-up | same as loop |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['decoder']} | {r['batch']} | failed: {r['error']} | | | |")
+            continue
+        same = {True: "yes", False: "NO", None: "–"}[r["matches_reference"]]
+        lines.append(f"| {r['decoder']} | {r['batch']} | {r['ms_per_sentence']} | "
+                     f"{r['sentences_per_second']} | {r['speedup']}× | {same} |")
+    return "\n".join(lines)

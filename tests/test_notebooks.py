@@ -1,0 +1,28 @@
+"""Run every tutorial notebook end to end with small parameters (papermill)."""
+
+import os
+
+import pytest
+from conftest import REPO
+
+papermill = pytest.importorskip("papermill")
+
+# Small values for each notebook's `parameters` cell: seconds, not minutes. A new
+# notebook without an entry here fails the test below, so none is left untested.
+SMALL = {
+    "02_char_level_seq2seq.ipynb": {"num_pairs": 400, "epochs": 2, "units": 16, "patience": 0},
+}
+NOTEBOOKS = sorted(n for n in os.listdir(os.path.join(REPO, "notebooks")) if n.endswith(".ipynb"))
+
+
+def test_every_notebook_has_small_parameters():
+    assert NOTEBOOKS and set(NOTEBOOKS) == set(SMALL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs(name, tmp_path):
+    papermill.execute_notebook(
+        os.path.join(REPO, "notebooks", name), str(tmp_path / name),
+        parameters=SMALL[name], cwd=os.path.join(REPO, "notebooks"), kernel_name="python3",
+        progress_bar=False)
