@@ -5,14 +5,18 @@
     translator.translate("I am cold.")
 
 Layers, lowest first (a module imports only from those before it):
-data, text, config -> datasets -> models -> decoding -> translator -> training -> cli.
+data, text, config -> datasets -> cells, attention -> models -> decoding -> evaluation,
+translator -> training, benchmark -> cli.
 """
 
 __version__ = "0.1.0"
 
+from .attention import BahdanauAttention, LuongAttention
+from .cells import CoupledLSTMCell, PeepholeLSTMCell
 from .config import PRESETS, Config, get_preset
 from .data import CorpusError, Splits, load_pairs, normalize, split_pairs
 from .datasets import encode_pairs, make_dataset
+from .evaluation import evaluate_translations, evaluate_translator
 from .models import build_inference_models, build_training_model, compile_model
 from .text import Vocabulary
 from .training import PreparedData, prepare_data, train
@@ -20,6 +24,12 @@ from .translator import SentenceTooLongError, Translator, default_model_path, lo
 
 __all__ = [
     "__version__",
+    "BahdanauAttention",
+    "CoupledLSTMCell",
+    "LuongAttention",
+    "PeepholeLSTMCell",
+    "evaluate_translations",
+    "evaluate_translator",
     "Config",
     "CorpusError",
     "PRESETS",

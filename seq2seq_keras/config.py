@@ -5,7 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 
-__all__ = ["Config", "PRESETS", "get_preset"]
+__all__ = ["Config", "PRESETS", "get_preset", "CELLS", "RNN_OPTIONS"]
+
+# The recurrent cells the model builder offers.
+CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
+# Keras recurrent-layer arguments that `Config.rnn_options` passes through.
+RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initializer",
+               "recurrent_initializer", "bias_initializer", "unit_forget_bias",
+               "kernel_regularizer", "recurrent_regularizer", "bias_regularizer")
 
 
 @dataclasses.dataclass
@@ -36,7 +43,18 @@ class Config:
         embedding_dim: `None` feeds one-hot vectors (the blog); an integer uses a
             trainable `keras.layers.Embedding` of that size.
         units: LSTM units, the size of `h` and `c`.
-        cell: `"lstm"` (the blog).
+        cell: `"lstm"` (the blog), `"gru"`, `"peephole_lstm"` or `"cifg_lstm"`
+            (see `cells.py`).
+        num_layers: stacked recurrent layers in the encoder and in the decoder (1-4);
+            decoder layer k starts from the final states of encoder layer k.
+        recurrent_dropout: dropout on the recurrent connections (`lstm` and `gru`
+            only; any value > 0 turns off the cuDNN path on a GPU).
+        rnn_options: other arguments for every recurrent layer or cell, by their
+            Keras names: `activation`, `recurrent_activation`, `use_bias`,
+            `kernel_initializer`, `recurrent_initializer`, `bias_initializer`,
+            `unit_forget_bias` (not for GRU), `kernel_regularizer`,
+            `recurrent_regularizer`, `bias_regularizer` (JSON values, e.g.
+            `{"kernel_regularizer": {"class_name": "L2", "config": {"l2": 1e-5}}}`).
         bidirectional: a bidirectional encoder; its forward and backward `[h, c]` are
             concatenated, so the decoder has `2 * units` units.
         attention: `None` (the blog), `"luong"` or `"bahdanau"`: attention over the
@@ -70,6 +88,9 @@ class Config:
     embedding_dim: int | None = None
     units: int = 256
     cell: str = "lstm"
+    num_layers: int = 1
+    recurrent_dropout: float = 0.0
+    rnn_options: dict | None = None
     bidirectional: bool = False
     attention: str | None = None
     attention_dim: int = 256
@@ -104,8 +125,21 @@ class Config:
             if value is not None and (not isinstance(value, int) or value <= 0):
                 raise ValueError(
                     f"{field} must be a positive integer or None, got {field}={value!r}")
-        if self.cell not in ("lstm",):
-            raise ValueError(f"cell must be one of ['lstm'], got cell={self.cell!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {list(CELLS)}, got cell={self.cell!r}")
+        if not isinstance(self.num_layers, int) or not 1 <= self.num_layers <= 4:
+            raise ValueError(f"num_layers must be 1 to 4, got num_layers={self.num_layers!r}")
+        if not 0 <= self.recurrent_dropout < 1:
+            raise ValueError("recurrent_dropout must be in [0, 1), got "
+                             f"recurrent_dropout={self.recurrent_dropout}")
+        if self.recurrent_dropout and self.cell not in ("lstm", "gru"):
+            raise ValueError(f"recurrent_dropout is only for cell 'lstm' or 'gru', got "
+                             f"cell={self.cell!r}")
+        unknown = set(self.rnn_options or {}) - set(RNN_OPTIONS)
+        if self.cell == "gru" and "unit_forget_bias" in (self.rnn_options or {}):
+            unknown.add("unit_forget_bias (GRU has no forget gate)")
+        if unknown:
+            raise ValueError(f"unknown rnn_options {sorted(unknown)}; known: {list(RNN_OPTIONS)}")
         if self.attention not in (None, "luong", "bahdanau"):
             raise ValueError("attention must be 'luong', 'bahdanau' or None, got "
                              f"attention={self.attention!r}")

@@ -20,7 +20,7 @@ from keras import ops
 
 from .text import END_ID, PAD_ID, START_ID
 
-__all__ = ["decode_sequence", "make_step", "greedy_search", "sample", "beam_search"]
+__all__ = ["decode_sequence", "encode", "make_step", "greedy_search", "sample", "beam_search"]
 
 
 def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
@@ -35,7 +35,8 @@ def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
     Returns:
         The output ids, without `[START]` and `[END]`.
     """
-    states = encoder_model.predict(np.asarray([source_ids], dtype="int32"), verbose=0)
+    states = _as_list(encoder_model.predict(np.asarray([source_ids], dtype="int32"),
+                                            verbose=0))
     token = START_ID
     output = []
     while len(output) < max_length:
@@ -46,6 +47,17 @@ def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
             break
         output.append(token)
     return output
+
+
+def _as_list(outputs):
+    # A Keras model with a single output (a one-layer GRU encoder: just [h]) returns
+    # that tensor, not a list of one.
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+def encode(encoder_model, source_ids, training=False):
+    """The decoder's initial state for a batch of source ids, as a tuple of tensors."""
+    return tuple(_as_list(encoder_model(source_ids, training=training)))
 
 
 def make_step(decoder_model):

@@ -17,6 +17,7 @@ import keras
 from keras import ops
 
 from .attention import get_attention
+from .cells import CoupledLSTMCell, PeepholeLSTMCell
 from .config import Config
 
 __all__ = [
@@ -124,22 +125,61 @@ def _token_layer(config: Config, vocab_size: int, side: str):
     return keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name=name)
 
 
+_VARIANT_CELLS = {"peephole_lstm": PeepholeLSTMCell, "cifg_lstm": CoupledLSTMCell}
+
+
+def _recurrent_layer(config: Config, units: int, return_sequences: bool, name: str):
+    """One recurrent layer of the configured cell, returning its final states.
+
+    `keras.layers.LSTM` and `GRU` keep their cuDNN path on a GPU with the defaults
+    (tanh / sigmoid activations, no `recurrent_dropout`, right padding); the variant
+    cells run through the generic `keras.layers.RNN` loop.
+    """
+    options = dict(config.rnn_options or {})
+    common = {"return_sequences": return_sequences, "return_state": True, "name": name}
+    if config.cell == "lstm":
+        return keras.layers.LSTM(units, recurrent_dropout=config.recurrent_dropout,
+                                 **options, **common)
+    if config.cell == "gru":
+        return keras.layers.GRU(units, recurrent_dropout=config.recurrent_dropout,
+                                **options, **common)
+    return keras.layers.RNN(_VARIANT_CELLS[config.cell](units, **options), **common)
+
+
+def _num_states(layer) -> int:
+    """States per direction of a recurrent layer: `[h]` for GRU, `[h, c]` otherwise."""
+    inner = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
+    return 1 if isinstance(inner, keras.layers.GRU) else 2
+
+
+def _units(layer) -> int:
+    return layer.units if hasattr(layer, "units") else layer.cell.units
+
+
 def _make_layers(config: Config, source_vocab_size: int, target_vocab_size: int) -> dict:
-    """The model's layers, by name. Both graphs are wired from these same objects."""
+    """The model's layers, by name. Both graphs are wired from these same objects.
+
+    Recurrent layers are named `encoder_{cell}` and `decoder_{cell}`, then
+    `_2`, `_3`, ... for stacked layers (`encoder_lstm`, `decoder_lstm` in the blog).
+    """
     decoder_units = config.units * (2 if config.bidirectional else 1)
-    # With attention, the encoder must return its outputs at every step (the keys
-    # and values of attention); without, only its final states [h, c] are kept.
-    encoder_lstm = keras.layers.LSTM(
-        config.units, return_sequences=config.attention is not None, return_state=True,
-        name="encoder_lstm")
-    if config.bidirectional:
-        encoder_lstm = keras.layers.Bidirectional(encoder_lstm, name="encoder_lstm")
+    encoder_rnn, decoder_rnn = [], []
+    for k in range(1, config.num_layers + 1):
+        suffix = "" if k == 1 else f"_{k}"
+        # With attention, the last encoder layer returns its outputs at every step
+        # (the keys and values of attention); without, only its final states are kept.
+        sequences = k < config.num_layers or config.attention is not None
+        layer = _recurrent_layer(config, config.units, sequences, f"encoder_{config.cell}{suffix}")
+        if config.bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"encoder_{config.cell}{suffix}")
+        encoder_rnn.append(layer)
+        decoder_rnn.append(_recurrent_layer(config, decoder_units, True,
+                                            f"decoder_{config.cell}{suffix}"))
     layers = {
         "encoder_embedding": _token_layer(config, source_vocab_size, "encoder"),
-        "encoder_lstm": encoder_lstm,
+        "encoder_rnn": encoder_rnn,
         "decoder_embedding": _token_layer(config, target_vocab_size, "decoder"),
-        "decoder_lstm": keras.layers.LSTM(
-            decoder_units, return_sequences=True, return_state=True, name="decoder_lstm"),
+        "decoder_rnn": decoder_rnn,
         "decoder_dense": keras.layers.Dense(
             target_vocab_size, activation="softmax", name="decoder_dense"),
     }
@@ -163,39 +203,50 @@ def _encode(layers: dict, source):
     """Source ids -> `(memory, states)`.
 
     `memory` is `()` without attention, else `(encoder_outputs, source_mask)`;
-    `states` is the decoder's initial `[h, c]`.
+    `states` is the flat list of the decoder's initial states, layer by layer:
+    `[h, c]` per LSTM layer, `[h]` per GRU layer.
     """
     x = _maybe(layers, "encoder_dropout", layers["encoder_embedding"](source))
-    outputs = layers["encoder_lstm"](x)
-    if isinstance(layers["encoder_lstm"], keras.layers.Bidirectional):
-        # [sequence?, h_fw, c_fw, h_bw, c_bw]: concatenate each state of both
-        # directions, so the decoder (2 * units) starts from both readings.
-        sequence, (h_fw, c_fw, h_bw, c_bw) = outputs[:-4], outputs[-4:]
-        states = [ops.concatenate([h_fw, h_bw], axis=-1),
-                  ops.concatenate([c_fw, c_bw], axis=-1)]
-    else:
-        sequence, states = outputs[:-2], list(outputs[-2:])
+    states = []
+    for layer in layers["encoder_rnn"]:
+        outputs = layer(x)
+        n = _num_states(layer)
+        if isinstance(layer, keras.layers.Bidirectional):
+            # [sequence, *forward states, *backward states]: concatenate each state
+            # of both directions, so the decoder (2 * units) starts from both readings.
+            forward, backward = outputs[1:1 + n], outputs[1 + n:]
+            states += [ops.concatenate([f, b], axis=-1)
+                       for f, b in zip(forward, backward, strict=True)]
+        else:
+            states += list(outputs[1:])
+        x = outputs[0]
     if "attention" not in layers:
         return (), states
     source_mask = ops.cast(ops.not_equal(source, 0), "float32")
-    return (sequence[0], source_mask), states
+    return (x, source_mask), states
 
 
 def _decode(layers: dict, tokens, states, memory):
     """Target ids, initial states, memory -> `(probabilities, states, attention weights)`.
 
     During training `tokens` is the whole shifted target (teacher forcing); at
-    inference it is one token, and the returned states feed the next step.
+    inference it is one token, and the returned states feed the next step. Decoder
+    layer k starts from the final states of encoder layer k.
     """
     y = _maybe(layers, "decoder_dropout", layers["decoder_embedding"](tokens))
-    y, h, c = layers["decoder_lstm"](y, initial_state=states)
+    new_states, start = [], 0
+    for layer in layers["decoder_rnn"]:
+        n = _num_states(layer)
+        y, *layer_states = layer(y, initial_state=list(states[start:start + n]))
+        new_states += layer_states
+        start += n
     weights = None
     if "attention" in layers:
         encoder_outputs, source_mask = memory
         context, weights = layers["attention"](y, encoder_outputs, source_mask)
         y = layers["attention_projection"](ops.concatenate([y, context], axis=-1))
     y = _maybe(layers, "output_dropout", y)
-    return layers["decoder_dense"](y), [h, c], weights
+    return layers["decoder_dense"](y), new_states, weights
 
 
 def build_training_model(config: Config, source_vocab_size: int,
@@ -235,11 +286,16 @@ def build_training_model(config: Config, source_vocab_size: int,
 
 
 def _layers_of(model: keras.Model) -> dict:
-    names = ("encoder_embedding", "encoder_lstm", "decoder_embedding", "decoder_lstm",
-             "decoder_dense", "attention", "attention_projection", "encoder_dropout",
-             "decoder_dropout", "output_dropout")
-    present = {layer.name for layer in model.layers}
-    return {name: model.get_layer(name) for name in names if name in present}
+    """The layers of a model built by `build_training_model`, looked up by name."""
+    names = ("encoder_embedding", "decoder_embedding", "decoder_dense", "attention",
+             "attention_projection", "encoder_dropout", "decoder_dropout", "output_dropout")
+    layers = {layer.name: layer for layer in model.layers if layer.name in names}
+    for side in ("encoder", "decoder"):
+        # model.layers is in graph order, so stacked layers come in order.
+        layers[f"{side}_rnn"] = [
+            layer for layer in model.layers if layer.name.startswith(f"{side}_")
+            and isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
+    return layers
 
 
 def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
@@ -251,11 +307,12 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     Returns:
         `(encoder_model, decoder_model)`, sharing their weights with `model`:
 
-        * `encoder_model(source (batch, time)) -> state`, a list: `[h, c]`, then,
-          with attention, the encoder outputs `(batch, time, 2 * units)` and the
-          source mask `(batch, time)`;
+        * `encoder_model(source (batch, time)) -> state`, a list: the decoder's
+          initial states (`[h, c]` per LSTM layer, `[h]` per GRU layer), then, with
+          attention, the encoder outputs `(batch, time, units or 2 * units)` and
+          the source mask `(batch, time)`;
         * `decoder_model([tokens (batch, steps), *state]) -> [probabilities
-          (batch, steps, vocab), *state]`: the new `[h, c]`, and the attention
+          (batch, steps, vocab), *state]`: the new states, and the attention
           memory passed through unchanged, so that the output state of one step is
           the input state of the next, whatever the architecture.
     """
@@ -267,9 +324,11 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     encoder_model = keras.Model(source, [*states, *memory], name="encoder_model")
 
     tokens = keras.Input(shape=(None,), dtype="int32", name="target_ids")
-    units = layers["decoder_lstm"].units
-    input_states = [keras.Input(shape=(units,), name="state_h"),
-                    keras.Input(shape=(units,), name="state_c")]
+    input_states = []
+    for k, layer in enumerate(layers["decoder_rnn"], start=1):
+        suffix = "" if k == 1 else f"_{k}"
+        for state in ("h", "c")[: _num_states(layer)]:
+            input_states.append(keras.Input(shape=(_units(layer),), name=f"state_{state}{suffix}"))
     input_memory = ()
     if memory:
         input_memory = (keras.Input(shape=(None, memory[0].shape[-1]), name="encoder_outputs"),

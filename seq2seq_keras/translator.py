@@ -103,17 +103,17 @@ class Translator:
 
             if kind == "greedy":
                 def search(source_ids):
-                    state = tuple(encoder(source_ids, training=False))
+                    state = decoding.encode(encoder, source_ids)
                     return decoding.greedy_search(step, state, max_length)
                 signature = [ids]
             elif kind == "beam":
                 def search(source_ids, beam_width, alpha):
-                    state = tuple(encoder(source_ids, training=False))
+                    state = decoding.encode(encoder, source_ids)
                     return decoding.beam_search(step, state, max_length, beam_width, alpha)
                 signature = [ids, integer, real]
             elif kind == "sample":
                 def search(source_ids, temperature, top_k, seed):
-                    state = tuple(encoder(source_ids, training=False))
+                    state = decoding.encode(encoder, source_ids)
                     return decoding.sample(step, state, max_length, temperature, top_k, seed)
                 signature = [ids, real, integer, integer]
             else:

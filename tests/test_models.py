@@ -45,6 +45,15 @@ VARIANTS = {
     "bahdanau": {"attention": "bahdanau", "attention_dim": 5},
     "bidirectional_luong_dropout": {"bidirectional": True, "attention": "luong",
                                     "dropout": 0.3, "embedding_dim": 6},
+    "gru": {"cell": "gru"},
+    "gru_stacked_bidirectional_bahdanau": {"cell": "gru", "num_layers": 3,
+                                           "bidirectional": True, "attention": "bahdanau"},
+    "peephole_stacked": {"cell": "peephole_lstm", "num_layers": 2},
+    "cifg_bidirectional_luong": {"cell": "cifg_lstm", "bidirectional": True,
+                                 "attention": "luong"},
+    "lstm_options": {"num_layers": 2, "recurrent_dropout": 0.2, "rnn_options": {
+        "unit_forget_bias": False, "activation": "relu", "recurrent_initializer": "zeros",
+        "kernel_regularizer": {"class_name": "L2", "config": {"l2": 1e-4}}}},
 }
 
 
@@ -53,15 +62,21 @@ def test_inference_graphs_share_layers_and_match_teacher_forcing(variant, tiny_c
     keras.utils.set_random_seed(0)
     model = s2s.build_training_model(tiny_config.replace(**VARIANTS[variant]), SRC, TGT)
     encoder_model, decoder_model = s2s.build_inference_models(model)
-    for name in ("decoder_lstm", "decoder_dense"):
-        assert decoder_model.get_layer(name) is model.get_layer(name)
+    cell = tiny_config.replace(**VARIANTS[variant]).cell
+    for name in (f"decoder_{cell}", "decoder_dense", f"encoder_{cell}"):
+        found = decoder_model if name.startswith("decoder") else encoder_model
+        assert found.get_layer(name) is model.get_layer(name)
     rng = np.random.default_rng(2)
     source, target = _ids(rng, 2, 5, SRC), _ids(rng, 2, 6, TGT)
     source[1, 3:] = 0  # a padded source: attention must ignore the padding
     expected = model({"encoder_inputs": source, "decoder_inputs": target}).numpy()
-    state = encoder_model(source)
-    units = 16 if "bidirectional" in variant else 8
-    assert state[0].shape == (2, units) and state[1].shape == (2, units)
+    state = s2s.decoding.encode(encoder_model, source)
+    config = tiny_config.replace(**VARIANTS[variant])
+    units = 16 if config.bidirectional else 8
+    per_layer = 1 if config.cell == "gru" else 2
+    memory = 2 if config.attention else 0
+    assert len(state) == per_layer * config.num_layers + memory
+    assert all(s.shape == (2, units) for s in state[:per_layer * config.num_layers])
     # Feeding the decoder model one token at a time, carrying its state, gives the
     # same probabilities as the teacher-forced training graph.
     for t in range(target.shape[1]):
@@ -115,3 +130,28 @@ def test_embedding_variant_and_bad_vocab(tiny_config):
     assert isinstance(model.get_layer("encoder_embedding"), keras.layers.Embedding)
     with pytest.raises(ValueError, match="source_vocab_size must exceed"):
         s2s.build_training_model(tiny_config, 4, TGT)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"cell": "lstm2"}, "cell must be one of"),
+    ({"num_layers": 0}, "num_layers must be 1 to 4"),
+    ({"num_layers": 5}, "num_layers must be 1 to 4"),
+    ({"cell": "cifg_lstm", "recurrent_dropout": 0.1}, "recurrent_dropout is only for"),
+    ({"rnn_options": {"colour": 1}}, "unknown rnn_options"),
+    ({"cell": "gru", "rnn_options": {"unit_forget_bias": True}}, "GRU has no forget gate"),
+    ({"attention": "dot"}, "attention must be"),
+])
+def test_impossible_configurations_fail_at_build_time(tiny_config, changes, message):
+    with pytest.raises(ValueError, match=message):
+        s2s.build_training_model(tiny_config.replace(**changes), SRC, TGT)
+
+
+def test_stacked_layer_names_and_options(tiny_config):
+    config = tiny_config.replace(**VARIANTS["lstm_options"])
+    model = s2s.build_training_model(config, SRC, TGT)
+    names = [layer.name for layer in model.layers]
+    assert "encoder_lstm_2" in names and "decoder_lstm_2" in names
+    layer = model.get_layer("decoder_lstm_2")
+    assert layer.cell.activation is keras.activations.relu
+    assert layer.cell.recurrent_dropout == 0.2
+    assert model.losses  # the L2 regularizer contributes to the loss

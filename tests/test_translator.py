@@ -36,7 +36,24 @@ def test_output_respects_the_length_limit(translator):
         assert len(output) <= translator.config.max_target_length
 
 
-def test_save_then_load_in_a_fresh_process(translator, tmp_path):
+ARCHITECTURES = {
+    "blog": {},
+    "bidirectional_stacked_luong": {"bidirectional": True, "num_layers": 2,
+                                    "attention": "luong", "embedding_dim": 8, "dropout": 0.1},
+    "gru_bahdanau": {"cell": "gru", "attention": "bahdanau", "embedding_dim": 8},
+    "peephole_cifg": {"cell": "peephole_lstm"},
+    "cifg_stacked": {"cell": "cifg_lstm", "num_layers": 2, "bidirectional": True},
+}
+
+
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_save_then_load_in_a_fresh_process(translator, tmp_path, architecture):
+    config = translator.config.replace(**ARCHITECTURES[architecture])
+    keras.utils.set_random_seed(8)
+    translator = s2s.Translator(
+        s2s.build_training_model(config, len(translator.source_vocab),
+                                 len(translator.target_vocab)),
+        config, translator.source_vocab, translator.target_vocab)
     path = str(tmp_path / "model")
     translator.save(path)
     assert sorted(os.listdir(path)) == ["model.weights.h5", "translator.json"]
