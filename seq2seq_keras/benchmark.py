@@ -68,9 +68,10 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
                          "matches_reference": matches})
     for row in rows:
         if "seconds" in row:
-            row["ms_per_sentence"] = round(1000 * row["seconds"], 3)
-            row["sentences_per_second"] = round(1 / row.pop("seconds"), 1)
-            row["speedup"] = round(reference_seconds * row["sentences_per_second"], 1)
+            seconds = row.pop("seconds")
+            row["ms_per_sentence"] = round(1000 * seconds, 3)
+            row["sentences_per_second"] = round(1 / seconds, 1)
+            row["speedup"] = round(reference_seconds / seconds, 1)
     return rows
 
 

@@ -85,9 +85,7 @@ def _bench(args) -> int:
     from .translator import load_translator
 
     translator = load_translator(args.model)
-    limit = translator.config.max_source_length
-    sentences = [s for s in split_references(translator.config, "test")
-                 if len(translator.source_vocab.tokenize(s)) <= limit]
+    sentences = [s for s in split_references(translator.config, "test") if translator.fits(s)]
     rows = run_benchmark(translator, sentences[: args.sentences],
                          reference_sentences=args.reference_sentences,
                          beam_width=args.beam_width)

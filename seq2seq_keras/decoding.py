@@ -27,8 +27,9 @@ def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
     """The classic example's decoding loop, for one sentence.
 
     Args:
-        encoder_model: `source (1, time) -> [h, c]`.
-        decoder_model: `[token (1, 1), h, c] -> [probabilities (1, 1, vocab), h, c]`.
+        encoder_model: `source (1, time) -> state` (a list: `[h, c]` in the blog;
+            see `models.build_inference_models`).
+        decoder_model: `[token (1, 1), *state] -> [probabilities (1, 1, vocab), *state]`.
         source_ids: the source sentence's ids, a 1-D sequence.
         max_length: stop after this many tokens if `[END]` never comes.
 
@@ -129,7 +130,8 @@ def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0):
         temperature: divides the log-probabilities; < 1 is more conservative, > 1
             more varied (a scalar, > 0).
         top_k: sample among the `top_k` most likely tokens only (0: all).
-        seed: an integer; the same seed gives the same samples.
+        seed: an integer; the same seed and the same batch give the same samples
+            (a sentence's draw depends on its row in the batch).
 
     Returns:
         int32 `(batch, max_length)` ids, as `greedy_search`.
@@ -141,9 +143,13 @@ def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0):
     def select(log_probs, t):
         logits = tf.cast(log_probs, tf.float32) / temperature
         vocab = tf.shape(logits)[-1]
-        k = tf.where(top_k > 0, tf.minimum(top_k, vocab), vocab)
-        kth = tf.math.top_k(logits, k=k).values[:, -1:]
-        logits = tf.where(logits < kth, tf.constant(-1e9, logits.dtype), logits)
+
+        def keep_top_k():
+            kth = tf.math.top_k(logits, k=tf.minimum(top_k, vocab)).values[:, -1:]
+            return tf.where(logits < kth, tf.constant(-1e9, logits.dtype), logits)
+
+        # Sorting a 10k-word vocabulary every step costs time: only when asked.
+        logits = tf.cond(top_k > 0, keep_top_k, lambda: logits)
         # Stateless: the sample depends only on (seed, step), never on call history.
         return tf.cast(tf.random.stateless_categorical(
             logits, 1, seed=tf.stack([seed, t]))[:, 0], tf.int32)

@@ -90,8 +90,7 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
         batch_size: sentences decoded together.
         **translate_options: passed to `translator.translate` (e.g. `beam_width`).
     """
-    limit = translator.config.max_source_length
-    sources = [s for s in references if len(translator.source_vocab.tokenize(s)) <= limit]
+    sources = [s for s in references if translator.fits(s)]
     hypotheses = translator.translate(sources, batch_size=batch_size, **translate_options)
     return evaluate_translations(sources, hypotheses, [references[s] for s in sources])
 

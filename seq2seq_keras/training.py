@@ -9,6 +9,7 @@ its history and measurements.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -152,6 +153,15 @@ def _blog_equivalent_loss(loss_per_token, target_ids):
     return float(loss_per_token * real / target_ids[:, 1:].size)
 
 
+def _read_log(path) -> dict:
+    """The CSV training log as `{column: [values]}` (empty if there is none)."""
+    if not os.path.exists(path):
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
+
+
 def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
           verbose="auto") -> TrainingResult:
     """Train a model for `config` and save it as a `Translator` in `output_dir`.
@@ -186,26 +196,40 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         config)
 
     best_path = os.path.join(output_dir, "best.weights.h5")
+    backup_dir = os.path.join(output_dir, "backup")
+    log_path = os.path.join(output_dir, "training_log.csv")
+    # A backup means an interrupted run of this command: resume it, and keep its log
+    # and its best checkpoint. Otherwise this is a fresh run: start a fresh log.
+    resuming = os.path.isdir(backup_dir) and os.listdir(backup_dir)
+    if not resuming:
+        for path in (log_path, best_path):
+            if os.path.exists(path):
+                os.remove(path)
+    earlier = _read_log(log_path)
     timer = EpochTimer()
     callbacks = [
         timer,
-        keras.callbacks.ModelCheckpoint(best_path, monitor="val_loss", save_best_only=True,
-                                        save_weights_only=True),
-        keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup")),
-        keras.callbacks.CSVLogger(os.path.join(output_dir, "training_log.csv"), append=True),
+        keras.callbacks.ModelCheckpoint(
+            best_path, monitor="val_loss", save_best_only=True, save_weights_only=True,
+            initial_value_threshold=min(earlier["val_loss"]) if earlier.get("val_loss")
+            else None),
+        keras.callbacks.BackupAndRestore(backup_dir),
+        keras.callbacks.CSVLogger(log_path, append=True),
         keras.callbacks.TerminateOnNaN(),
     ]
     if config.patience:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss",
                                                        patience=config.patience))
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
-                        callbacks=callbacks, verbose=verbose, shuffle=False).history
+    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks,
+              verbose=verbose, shuffle=False)
     if os.path.exists(best_path):
         model.load_weights(best_path)
         os.remove(best_path)
+    # The log holds every epoch, also those before an interruption.
+    history = _read_log(log_path)
+    times = history.get("seconds", timer.seconds)
 
     val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)
-    times = timer.seconds
     metrics = {
         "preset": config.name,
         "train_pairs": int(len(prepared.train[0])),
@@ -233,7 +257,6 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     }
     translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab)
     translator.save(output_dir)
-    history = {key: [float(v) for v in values] for key, values in history.items()}
     for name, content in (("history.json", history), ("metrics.json", metrics)):
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:
             json.dump(content, handle, indent=1)

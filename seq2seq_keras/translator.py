@@ -77,6 +77,14 @@ class Translator:
                 f"{limit} (max_source_length). Split it into shorter sentences.")
         return ids
 
+    def fits(self, sentence: str) -> bool:
+        """Whether `sentence` is within `max_source_length` (so `translate` accepts it)."""
+        try:
+            self.encode_source(sentence)
+        except SentenceTooLongError:
+            return False
+        return True
+
     # -- decoding ----------------------------------------------------------------
 
     def translate_reference(self, sentence: str) -> str:
@@ -88,11 +96,19 @@ class Translator:
             self.encoder_model, self.decoder_model, ids, self.config.max_target_length)
         return self.target_vocab.decode(output)
 
-    def _compiled(self, kind: str, jit_compile: bool = False):
-        """The cached `tf.function` of a search: traced once for all batch sizes,
-        sentence lengths and option values, which are tensors, not Python values.
-        The output limit `max_target_length` is fixed per model, so it is a Python
-        constant (XLA needs the output shape at compile time)."""
+    def compiled_search(self, kind: str, jit_compile: bool = False):
+        """The cached `tf.function` of a search, for inspection (tracing counts).
+
+        Traced once for all batch sizes, sentence lengths and option values, which
+        are tensors, not Python values. The output limit `max_target_length` is fixed
+        per model, so it is a Python constant (XLA needs the output shape at compile
+        time).
+
+        Args:
+            kind: `"greedy"` `(source_ids)`, `"beam"` `(source_ids, beam_width,
+                alpha)` or `"sample"` `(source_ids, temperature, top_k, seed)`.
+            jit_compile: compile with XLA.
+        """
         key = (kind, jit_compile)
         if key not in self._functions:
             step = decoding.make_step(self.decoder_model)
@@ -154,12 +170,12 @@ class Translator:
         input.
         """
         if beam_width == 1:
-            greedy = self._compiled("greedy", jit_compile)
+            greedy = self.compiled_search("greedy", jit_compile)
             return self._run_batched(batch_ids, batch_size,
                                      lambda a: greedy(a).numpy())
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
-        beam = self._compiled("beam", jit_compile)
+        beam = self.compiled_search("beam", jit_compile)
         return self._run_batched(batch_ids, batch_size, lambda a: beam(
             a, tf.constant(beam_width), tf.constant(alpha, tf.float32))[0][:, 0]
             .numpy())
@@ -202,7 +218,7 @@ class Translator:
         ids = self.encode_source(sentence)
         if not ids:
             return [("", 0.0)]
-        beam = self._compiled("beam")
+        beam = self.compiled_search("beam")
         sequences, scores = beam(tf.constant([ids], tf.int32), tf.constant(beam_width),
                                  tf.constant(alpha, tf.float32))
         return [(self.target_vocab.decode(seq), float(score))
@@ -224,7 +240,7 @@ class Translator:
         single = isinstance(sentences, str)
         batch = [sentences] if single else list(sentences)
         ids = [self.encode_source(s) for s in batch]
-        fn = self._compiled("sample")
+        fn = self.compiled_search("sample")
         outputs = self._run_batched(ids, batch_size, lambda a: fn(
             a, tf.constant(temperature, tf.float32), tf.constant(top_k),
             tf.constant(seed)).numpy())

@@ -121,5 +121,5 @@ def test_translator_searches_trace_once_and_agree(tiny_config):
     assert translator.sample(sentences, seed=1) == translator.sample(sentences, seed=1)
     assert translator.sample(sentences, top_k=1) == greedy
     for kind in ("greedy", "beam", "sample"):
-        assert translator._compiled(kind).experimental_get_tracing_count() == 1, kind
+        assert translator.compiled_search(kind).experimental_get_tracing_count() == 1, kind
     assert translator.translate(sentences, jit_compile=True) == greedy

@@ -1,7 +1,12 @@
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import keras
+import numpy as np
 import pytest
 from conftest import write_corpus
 
@@ -91,3 +96,44 @@ def test_prepare_data_resolves_lengths_and_vocabularies():
     assert len(prepared.train[0]) == len(prepared.splits.train)
     with pytest.raises(ValueError, match="use more pairs"):
         s2s.prepare_data(config.replace(num_pairs=1))
+
+
+def test_same_seed_same_validation_loss():
+    config = s2s.get_preset("quick").replace(num_pairs=300, epochs=2)
+    first = s2s.train(config, verbose=0).history["val_loss"]
+    second = s2s.train(config, verbose=0).history["val_loss"]
+    np.testing.assert_allclose(first, second, atol=1e-5)
+    other = s2s.train(config.replace(seed=config.seed + 1), verbose=0).history["val_loss"]
+    assert abs(other[-1] - first[-1]) > 1e-5
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_where_it_stopped(tmp_path):
+    output = str(tmp_path / "run")
+    command = [sys.executable, "-m", "seq2seq_keras.cli", "train", "--preset", "quick",
+               "--num-pairs", "3000", "--units", "128", "--epochs", "6", "--output", output,
+               "--verbose", "0"]
+    log = os.path.join(output, "training_log.csv")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and process.poll() is None:
+            if os.path.exists(log) and len(open(log).read().splitlines()) >= 3:  # header + 2
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert not os.path.exists(os.path.join(output, "translator.json"))
+    done_before = len(open(log).read().splitlines()) - 1
+    assert 2 <= done_before < 6
+    subprocess.run(command, check=True, capture_output=True)
+    with open(os.path.join(output, "history.json")) as handle:
+        history = json.load(handle)
+    # Every epoch exactly once: the second run continued, it did not start over.
+    assert history["epoch"] == [0, 1, 2, 3, 4, 5]
+    assert not os.path.exists(os.path.join(output, "backup"))
+    s2s.load_translator(output).translate("Go.")
