@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 __all__ = ["main"]
@@ -31,35 +32,41 @@ def _train(args) -> int:
 
 
 def _translate(args) -> int:
-    from .translator import SentenceTooLongError, load_translator
+    from .interactive import repl, translation_record
+    from .translator import load_translator
 
     translator = load_translator(args.model)
-    if args.sentences:
-        sentences = args.sentences
-    else:
-        sentences = [line.rstrip("\n") for line in sys.stdin]
-    failures = 0
+    if not args.sentences and sys.stdin.isatty() and not args.json:
+        try:
+            import readline  # noqa: F401  (line editing and history for input())
+        except ImportError:
+            pass
+        return repl(translator, beam_width=args.beam_width)
+    sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin]
+    if args.json:
+        # JSON Lines: one object per input line, with the n best and attention.
+        records = [translation_record(translator, s, beam_width=max(args.beam_width, 4))
+                   for s in sentences]
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return 1 if any("error" in r for r in records) else 0
     # One output line per input line, always: a sentence that cannot be translated
     # prints an empty line (and its reason on stderr), so outputs stay aligned.
-    valid, outputs = [], [""] * len(sentences)
-    for i, sentence in enumerate(sentences):
-        try:
-            translator.encode_source(sentence)
-            valid.append(i)
-        except SentenceTooLongError as error:
-            failures += 1
-            print(f"line {i + 1}: {error}", file=sys.stderr)
-    for i, translation in zip(valid, translator.translate([sentences[i] for i in valid],
-                                                          batch_size=args.batch_size), strict=True):
+    valid = [i for i, s in enumerate(sentences) if translator.fits(s)]
+    for i in sorted(set(range(len(sentences))) - set(valid)):
+        print(f"line {i + 1}: too long for this model (max_source_length="
+              f"{translator.config.max_source_length}); not translated", file=sys.stderr)
+    outputs = [""] * len(sentences)
+    translations = translator.translate([sentences[i] for i in valid],
+                                        batch_size=args.batch_size, beam_width=args.beam_width)
+    for i, translation in zip(valid, translations, strict=True):
         outputs[i] = translation
     for line in outputs:
         print(line)
-    return 1 if failures else 0
+    return 1 if len(valid) < len(sentences) else 0
 
 
 def _evaluate(args) -> int:
-    import json
-
     from .evaluation import evaluate_translator, split_references
     from .translator import load_translator
 
@@ -78,8 +85,6 @@ def _evaluate(args) -> int:
 
 
 def _bench(args) -> int:
-    import json
-
     from .benchmark import format_table, run_benchmark
     from .evaluation import split_references
     from .translator import load_translator
@@ -122,9 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     translate = commands.add_parser(
         "translate", help="translate English sentences (arguments, or stdin line by line)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    translate.add_argument("sentences", nargs="*", help="sentences; none: read stdin")
+    translate.add_argument(
+        "sentences", nargs="*",
+        help="sentences; none: an interactive prompt on a terminal, else stdin line by line")
     translate.add_argument("--model", default=default_model_path(),
                            help="a folder written by `train`")
+    translate.add_argument("--beam-width", type=int, default=1,
+                           help="1: greedy search; more: beam search")
+    translate.add_argument("--json", action="store_true",
+                           help="JSON Lines: translation, n best with scores, attention weights")
     translate.add_argument("--batch-size", type=int, default=64)
     translate.set_defaults(run=_translate)
     evaluate = commands.add_parser(

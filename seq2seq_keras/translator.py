@@ -61,6 +61,7 @@ class Translator:
                     "`train`) returns, whose length limits come from the training data")
         self.encoder_model, self.decoder_model = build_inference_models(model)
         self._functions = {}
+        self._attention_model = None
 
     # -- input -------------------------------------------------------------------
 
@@ -210,19 +211,68 @@ class Translator:
                                                  jit_compile))
         return outputs[0] if single else outputs
 
-    def translate_n_best(self, sentence: str, beam_width: int = 4, alpha: float = 0.6):
-        """The `beam_width` best translations of one sentence, as `(text, score)` pairs.
+    def translate_n_best(self, sentences, beam_width: int = 4, alpha: float = 0.6,
+                         batch_size: int = 64):
+        """The `beam_width` best translations, as `(text, score)` pairs, best first.
 
-        Scores are length-normalized log-probabilities (higher is better), best first.
+        Scores are length-normalized log-probabilities (higher is better).
+
+        Args:
+            sentences: a string, or a list of strings (decoded in batches).
+            beam_width: hypotheses kept, and returned, per sentence.
+            alpha: length normalization (see `decoding.beam_search`).
+            batch_size: sentences decoded together.
+
+        Returns:
+            A list of pairs for a string; a list of such lists for a list. An empty
+            sentence gives `[("", 0.0)]`.
         """
-        ids = self.encode_source(sentence)
-        if not ids:
-            return [("", 0.0)]
+        if beam_width < 1:
+            raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
+        single = isinstance(sentences, str)
+        batch = [sentences] if single else list(sentences)
+        ids = [self.encode_source(s) for s in batch]
         beam = self.compiled_search("beam")
-        sequences, scores = beam(tf.constant([ids], tf.int32), tf.constant(beam_width),
-                                 tf.constant(alpha, tf.float32))
-        return [(self.target_vocab.decode(seq), float(score))
-                for seq, score in zip(sequences[0].numpy(), scores[0].numpy(), strict=True)]
+
+        def run(array):
+            sequences, scores = beam(array, tf.constant(beam_width),
+                                     tf.constant(alpha, tf.float32))
+            return [list(zip(seqs, row, strict=True))
+                    for seqs, row in zip(sequences.numpy(), scores.numpy(), strict=True)]
+
+        results = [[("", 0.0)] if found is None else
+                   [(self.target_vocab.decode(seq), float(score)) for seq, score in found]
+                   for found in self._run_batched(ids, batch_size, run)]
+        return results[0] if single else results
+
+    def attention(self, sentence: str, translation: str | None = None):
+        """Where each output token looked: the attention weights of one translation.
+
+        Args:
+            sentence: the source sentence.
+            translation: the translation to explain (default: `translate(sentence)`).
+
+        Returns:
+            `(source_tokens, target_tokens, weights)`: `weights[i, j]` is the weight of
+            source token `j` when the decoder produced target token `i` (the last
+            target token is `[END]`).
+
+        Raises:
+            ValueError: if the model has no attention.
+        """
+        if self._attention_model is None:
+            from .models import build_attention_model
+
+            self._attention_model = build_attention_model(self.model)
+        ids = self.encode_source(sentence)
+        if translation is None:
+            translation = self.translate(sentence)
+        target = self.target_vocab.encode(normalize(translation), add_start_end=True)
+        weights = self._attention_model(
+            [tf.constant([ids or [0]], tf.int32), tf.constant([target[:-1]], tf.int32)])
+        source_tokens = [self.source_vocab.tokens[i] for i in ids]
+        target_tokens = [self.target_vocab.tokens[i] for i in target[1:]]
+        return source_tokens, target_tokens, weights[0].numpy()[:, : len(ids)]
 
     def sample(self, sentences, temperature: float = 1.0, top_k: int = 0, seed: int = 0,
                batch_size: int = 64):
