@@ -98,6 +98,16 @@ def _bench(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .export import export_translator
+    from .translator import load_translator
+
+    export_translator(load_translator(args.model), args.output)
+    print(f"SavedModel written to {args.output} (signature serving_default: "
+          "inputs [None] tf.string -> outputs [None] tf.string)")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from .translator import default_model_path
 
@@ -161,6 +171,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--beam-width", type=int, default=4)
     bench.add_argument("--json", action="store_true", help="print JSON rows, not a table")
     bench.set_defaults(run=_bench)
+
+    export = commands.add_parser(
+        "export", help="write a TensorFlow SavedModel that maps English strings to French",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    export.add_argument("--model", default=default_model_path(),
+                        help="a folder written by `train`")
+    export.add_argument("--output", required=True, help="a new folder for the SavedModel")
+    export.set_defaults(run=_export)
     return parser
 
 

@@ -1,0 +1,129 @@
+"""Export a `Translator` as a TensorFlow SavedModel that maps strings to strings.
+
+The exported graph holds everything: normalization, tokenization and vocabulary
+lookup, the encoder, the compiled greedy search and detokenization. Serving it needs
+TensorFlow only, not this package:
+
+    translate = tf.saved_model.load(path).signatures["serving_default"]
+    translate(inputs=tf.constant(["I am cold."]))["outputs"]
+
+What differs from `Translator.translate`, because a serving graph cannot raise for
+one sentence of a batch and has no Unicode normalization op in core TensorFlow:
+
+* a sentence longer than `max_source_length` gives `""` (the CLI also prints an
+  empty line for it); so does an empty one;
+* NFC composition is not applied (send NFC text, as nearly all text is); the other
+  normalization steps (special spaces, invisible characters, apostrophes, spaces)
+  are the same.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from . import decoding
+from .text import END_ID, PAD_ID, START_ID, UNK
+
+__all__ = ["export_translator", "tf_normalize", "tf_tokenize", "tf_detokenize"]
+
+# The same rules as `data.normalize` and `text.Vocabulary`, in RE2 syntax. RE2's \w
+# is ASCII-only, so a word character is spelled out: a letter, a digit or "_".
+_W = r"[\pL\pN_]"
+_WORD = rf"({_W}+(?:[-.]{_W}+)*'?|[^\pL\pN_\s])"
+
+
+def tf_normalize(text):
+    """`data.normalize` as TensorFlow string ops (except NFC): `(batch,)` strings."""
+    text = tf.strings.regex_replace(text, "[\u200b\u200c\u200d\ufeff\u00ad]", "")
+    text = tf.strings.regex_replace(text, "[\u202f\u00a0\u2009\t]", " ")
+    text = tf.strings.regex_replace(text, "[\u2019\u2018\u2032]", "'")
+    text = tf.strings.regex_replace(text, " {2,}", " ")
+    return tf.strings.strip(text)
+
+
+def tf_tokenize(text, level):
+    """Normalized `(batch,)` strings -> ragged `(batch, tokens)` strings."""
+    if level == "char":
+        return tf.strings.unicode_split(text, "UTF-8")
+    # Surround every token with spaces, then split on whitespace: the same tokens as
+    # `re.findall` with the vocabulary's word pattern.
+    return tf.strings.split(tf.strings.regex_replace(text, _WORD, r" \1 "))
+
+
+def tf_detokenize(tokens, level):
+    """Ragged `(batch, tokens)` strings -> `(batch,)` sentences (`detokenize_words`)."""
+    if level == "char":
+        return tf.strings.reduce_join(tokens, axis=-1)
+    text = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
+    text = tf.strings.regex_replace(text, r" ([.,)\]}%…»])", r"\1")
+    return tf.strings.regex_replace(text, r"([(\[{«¿¡']) ", r"\1")
+
+
+class _Serving(tf.Module):
+    def __init__(self, translator):
+        super().__init__()
+        config = translator.config
+        self.level = config.level
+        self.max_source_length = config.max_source_length
+        self.max_target_length = config.max_target_length
+        source_tokens = translator.source_vocab.tokens
+        self.source_table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(source_tokens), tf.range(len(source_tokens), dtype=tf.int32)),
+            default_value=1)  # [UNK]
+        target_tokens = list(translator.target_vocab.tokens)
+        target_tokens[1] = UNK if config.level == "word" else "\ufffd"
+        self.target_tokens = tf.constant(target_tokens)
+        self.encoder_model = translator.encoder_model
+        self.step = decoding.make_step(translator.decoder_model)
+
+    def translate(self, sentences):
+        tokens = tf_tokenize(tf_normalize(sentences), self.level)
+        ids = self.source_table.lookup(tokens)
+        lengths = ids.row_lengths()
+        # Sentences the model cannot take (empty, too long) are decoded as one
+        # padding token and their output replaced by "" below.
+        fits = tf.logical_and(lengths > 0, lengths <= self.max_source_length)
+        ids = ids.to_tensor(default_value=PAD_ID)[:, : self.max_source_length]
+        ids = tf.where(tf.expand_dims(fits, 1), ids, tf.zeros_like(ids))
+        ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])
+        outputs = decoding.greedy_search(
+            self.step, decoding.encode(self.encoder_model, ids), self.max_target_length)
+        # Keep the tokens before the first [END]; drop padding and [START].
+        before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32),
+                                        axis=1), 0)
+        keep = before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
+        words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, outputs), keep)
+        text = tf_detokenize(words, self.level)
+        return tf.where(fits, text, tf.zeros_like(text))
+
+
+def export_translator(translator, path: str) -> str:
+    """Write `translator` as a SavedModel whose `serving_default` signature maps
+    `inputs` (a `[None]` batch of `tf.string`) to `outputs` (French strings).
+
+    Args:
+        translator: a `Translator` (any architecture of the package).
+        path: the folder to write.
+
+    Returns:
+        `path`.
+
+    Raises:
+        ValueError: if the path exists and is not an empty folder.
+    """
+    import os
+
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        raise ValueError(f"{path} exists and is not an empty folder; choose a new --output")
+    serving = _Serving(translator)
+    archive = keras.export.ExportArchive()
+    archive.track(translator.model)
+    archive.track(serving)
+    archive.add_endpoint(
+        "serving_default",
+        lambda inputs: {"outputs": serving.translate(inputs)},
+        input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
+    archive.write_out(path, verbose=False)
+    return path

@@ -1,0 +1,60 @@
+import json
+import subprocess
+import sys
+
+import keras
+import pytest
+
+import seq2seq_keras as s2s
+from seq2seq_keras.cli import main
+from seq2seq_keras.export import tf_detokenize, tf_normalize, tf_tokenize
+
+SENTENCES = ["I am cold.", "Where's the station?", "Tom's well-known (really) 3.5 km away!",
+             "Hé\u202f: ça va\u00a0?", "J\u2019ai  faim", "", "   ", "unknownword zzz",
+             "☃ snow", "x " * 40]
+
+
+def test_tf_text_ops_match_the_python_ones():
+    import tensorflow as tf
+
+    for level in ("char", "word"):
+        vocab = s2s.Vocabulary.build(SENTENCES, level=level)
+        tokens = tf_tokenize(tf_normalize(tf.constant(SENTENCES)), level).to_list()
+        assert [[t.decode() for t in row] for row in tokens] == [
+            vocab.tokenize(s2s.normalize(s)) for s in SENTENCES]
+    words = [["J'", "ai", "froid", "."], ["«", "Oui", "»", ",", "dit", "-", "il", "(", "là", ")"]]
+    joined = tf_detokenize(tf.ragged.constant(words), "word").numpy()
+    assert [j.decode() for j in joined] == [s2s.text.detokenize_words(w) for w in words]
+
+
+@pytest.mark.parametrize("level, changes", [
+    ("char", {}),
+    ("word", {"attention": "luong", "bidirectional": True, "embedding_dim": 8}),
+])
+def test_export_translates_like_python_without_the_package(tmp_path, tiny_config, level,
+                                                           changes):
+    keras.utils.set_random_seed(10)
+    config = tiny_config.replace(level=level, units=16, max_source_length=30,
+                                 max_target_length=12, **changes)
+    src = s2s.Vocabulary.build(SENTENCES[:4], level=level)
+    tgt = s2s.Vocabulary.build(["Il fait froid. Où est la gare ? J'ai faim !"], level=level)
+    translator = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)),
+                                config, src, tgt)
+    model_dir, export_dir = str(tmp_path / "model"), str(tmp_path / "export")
+    translator.save(model_dir)
+    assert main(["export", "--model", model_dir, "--output", export_dir]) == 0
+    expected = [translator.translate(s) if translator.fits(s) else "" for s in SENTENCES]
+    assert "" in expected[:-1] and expected[-1] == ""  # empty and too-long inputs
+    # A fresh interpreter that never imports seq2seq_keras.
+    script = ("import json, sys, tensorflow as tf; "
+              "f = tf.saved_model.load(sys.argv[1]).signatures['serving_default']; "
+              "out = f(inputs=tf.constant(json.loads(sys.argv[2])))['outputs'].numpy(); "
+              "assert 'seq2seq_keras' not in sys.modules; "
+              "print(json.dumps([x.decode() for x in out]))")
+    result = subprocess.run([sys.executable, "-c", script, export_dir, json.dumps(SENTENCES)],
+                            capture_output=True, text=True, check=True, cwd=tmp_path,
+                            env={"PYTHONPATH": "", "PATH": "/usr/bin:/bin"})
+    assert "seq2seq_keras" not in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+    # Writing over an existing export is refused.
+    assert main(["export", "--model", model_dir, "--output", export_dir]) == 2
