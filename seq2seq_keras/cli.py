@@ -24,7 +24,7 @@ def _train(args) -> int:
     config = get_preset(args.preset).replace(
         **{key: value for key, value in overrides.items() if value is not None})
     result = train(config, args.output, skip_malformed=args.skip_malformed,
-                   verbose=args.verbose)
+                   verbose=args.verbose, strategy=args.strategy)
     print(f"saved to {args.output}")
     for key, value in result.metrics.items():
         print(f"  {key}: {value}")
@@ -130,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, help="batch size (preset's if unset)")
     train.add_argument("--skip-malformed", action="store_true",
                        help="skip malformed corpus lines (their count is reported)")
+    train.add_argument("--strategy", default="default", choices=("default", "mirrored"),
+                       help="tf.distribute strategy: one device, or all local GPUs / "
+                       "logical CPU devices (MirroredStrategy)")
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                        help="Keras fit verbosity: 1 shows progress bars")
     train.set_defaults(run=_train)

@@ -91,7 +91,20 @@ class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
         mask = ops.cast(ops.not_equal(y_true, 0), losses.dtype)
         if sample_weight is not None:
             mask = mask * ops.cast(sample_weight, losses.dtype)
-        return ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0)
+        return _scale_for_replicas(ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0))
+
+
+def _scale_for_replicas(loss):
+    # Under a tf.distribute strategy each replica's loss is divided by the number of
+    # replicas, so that the summed gradients average them, as Keras' own losses do
+    # (Keras multiplies the value back for the progress bar).
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            loss = loss / replicas
+    return loss
 
 
 @keras.saving.register_keras_serializable(package="seq2seq_keras")

@@ -20,6 +20,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from . import data as data_lib
 from .config import Config
@@ -29,7 +30,7 @@ from .text import Vocabulary
 from .translator import Translator
 
 __all__ = ["PreparedData", "prepare_data", "EpochTimer", "TrainingResult", "train",
-           "peak_rss_mb"]
+           "get_strategy", "peak_rss_mb"]
 
 
 @dataclasses.dataclass
@@ -162,8 +163,30 @@ def _read_log(path) -> dict:
     return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
 
 
+def get_strategy(name=None):
+    """A `tf.distribute` strategy by name.
+
+    Args:
+        name: `None` or `"default"` (one device), `"mirrored"` (every local GPU, or
+            every logical CPU device: synchronous data parallelism on one machine),
+            or a `tf.distribute.Strategy`. (`MultiWorkerMirroredStrategy` does not
+            work yet: Keras 3.15's `fit` reduces the first batch of dict inputs with
+            `strategy.reduce`, which that strategy cannot do for a dict.)
+
+    Raises:
+        ValueError: for an unknown name.
+    """
+    if isinstance(name, tf.distribute.Strategy):
+        return name
+    if name in (None, "default"):
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise ValueError(f"strategy must be 'default' or 'mirrored', got strategy={name!r}")
+
+
 def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
-          verbose="auto") -> TrainingResult:
+          verbose="auto", strategy=None) -> TrainingResult:
     """Train a model for `config` and save it as a `Translator` in `output_dir`.
 
     Callbacks: the best weights by validation loss are checkpointed every epoch and
@@ -179,21 +202,25 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
             (`None`: a temporary folder, removed afterwards; nothing is written).
         skip_malformed: skip malformed corpus lines instead of failing.
         verbose: passed to `model.fit` (`"auto"`: progress bars).
+        strategy: a `tf.distribute` strategy or its name (see `get_strategy`).
 
     Returns:
         A `TrainingResult`.
     """
     if output_dir is None:
         with tempfile.TemporaryDirectory() as tmp:
-            return train(config, tmp, skip_malformed, verbose)
+            return train(config, tmp, skip_malformed, verbose, strategy)
     os.makedirs(output_dir, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     prepared = prepare_data(config, skip_malformed=skip_malformed)
     config = prepared.config
     train_ds, val_ds = prepared.datasets()
-    model = compile_model(
-        build_training_model(config, len(prepared.source_vocab), len(prepared.target_vocab)),
-        config)
+    strategy = get_strategy(strategy)
+    # Variables made inside the scope are mirrored on every replica; Keras' fit then
+    # splits each global batch of `batch_size` pairs across the replicas.
+    with strategy.scope():
+        model = compile_model(build_training_model(
+            config, len(prepared.source_vocab), len(prepared.target_vocab)), config)
 
     best_path = os.path.join(output_dir, "best.weights.h5")
     backup_dir = os.path.join(output_dir, "backup")
