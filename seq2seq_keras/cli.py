@@ -74,8 +74,9 @@ def _evaluate(args) -> int:
     references = split_references(translator.config, args.split)
     if args.max_sentences:
         references = dict(list(references.items())[: args.max_sentences])
-    result = evaluate_translator(translator, references, batch_size=args.batch_size)
-    summary = {"model": args.model, "split": args.split,
+    result = evaluate_translator(translator, references, batch_size=args.batch_size,
+                                 beam_width=args.beam_width)
+    summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
                "skipped_too_long": len(references) - result.sentences, **result.summary()}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     if args.hypotheses:
@@ -158,6 +159,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="a folder written by `train`")
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
+    evaluate.add_argument("--beam-width", type=int, default=1,
+                          help="1: greedy search; more: beam search")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.set_defaults(run=_evaluate)

@@ -20,6 +20,7 @@ __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_mod
 # artefact never carries optimizer slots, which would triple its size), and the JSON
 # is readable.
 _WEIGHTS_FILE = "model.weights.h5"
+_HALF_WEIGHTS_FILE = "model.weights.f16.npz"
 _META_FILE = "translator.json"
 # The shipped model that `translate` uses when no model is given.
 DEFAULT_MODEL = "blog_char"
@@ -299,17 +300,33 @@ class Translator:
 
     # -- persistence -------------------------------------------------------------
 
-    def save(self, path: str) -> None:
-        """Write the weights, config and vocabularies to the folder `path`."""
+    def save(self, path: str, half_precision: bool = False) -> None:
+        """Write the weights, config and vocabularies to the folder `path`.
+
+        Args:
+            path: the folder (created if needed).
+            half_precision: store the weights as float16 (`model.weights.f16.npz`,
+                half the size; they are computed in float32 again after loading, and
+                translations may differ in a rare near-tie). The shipped model uses
+                this to stay small; its published scores are measured after loading.
+        """
         os.makedirs(path, exist_ok=True)
-        model = self.model
-        if getattr(model, "optimizer", None) is not None:
-            # Keras writes a compiled model's optimizer slots with its weights; a
-            # fresh copy of the layers holds the weights alone.
-            model = build_training_model(self.config, len(self.source_vocab),
-                                         len(self.target_vocab))
-            model.set_weights(self.model.get_weights())
-        model.save_weights(os.path.join(path, _WEIGHTS_FILE))
+        for name in (_WEIGHTS_FILE, _HALF_WEIGHTS_FILE):
+            if os.path.exists(os.path.join(path, name)):
+                os.remove(os.path.join(path, name))
+        if half_precision:
+            # In the order of model.get_weights(), which the config's layers fix.
+            np.savez_compressed(os.path.join(path, _HALF_WEIGHTS_FILE), *[
+                w.astype(np.float16) for w in self.model.get_weights()])
+        else:
+            model = self.model
+            if getattr(model, "optimizer", None) is not None:
+                # Keras writes a compiled model's optimizer slots with its weights; a
+                # fresh copy of the layers holds the weights alone.
+                model = build_training_model(self.config, len(self.source_vocab),
+                                             len(self.target_vocab))
+                model.set_weights(self.model.get_weights())
+            model.save_weights(os.path.join(path, _WEIGHTS_FILE))
         meta = {
             "config": self.config.to_dict(),
             "source_vocab": self.source_vocab.get_config(),
@@ -325,18 +342,25 @@ class Translator:
         Raises:
             FileNotFoundError: if the folder or one of its files is missing.
         """
-        for name in (_WEIGHTS_FILE, _META_FILE):
-            if not os.path.isfile(os.path.join(path, name)):
-                raise FileNotFoundError(
-                    f"{path} is not a saved translator: {name} is missing (train one with "
-                    "`seq2seq-keras train --output DIR`)")
+        weights = [os.path.join(path, name) for name in (_WEIGHTS_FILE, _HALF_WEIGHTS_FILE)
+                   if os.path.isfile(os.path.join(path, name))]
+        if not weights or not os.path.isfile(os.path.join(path, _META_FILE)):
+            missing = _META_FILE if weights else _WEIGHTS_FILE
+            raise FileNotFoundError(
+                f"{path} is not a saved translator: {missing} is missing (train one with "
+                "`seq2seq-keras train --output DIR`)")
         with open(os.path.join(path, _META_FILE), encoding="utf-8") as handle:
             meta = json.load(handle)
         config = Config.from_dict(meta["config"])
         source_vocab = Vocabulary.from_config(meta["source_vocab"])
         target_vocab = Vocabulary.from_config(meta["target_vocab"])
         model = build_training_model(config, len(source_vocab), len(target_vocab))
-        model.load_weights(os.path.join(path, _WEIGHTS_FILE))
+        if weights[0].endswith(".npz"):
+            with np.load(weights[0]) as arrays:
+                model.set_weights([arrays[f"arr_{i}"].astype(np.float32)
+                                   for i in range(len(arrays.files))])
+        else:
+            model.load_weights(weights[0])
         return cls(model, config, source_vocab, target_vocab)
 
 

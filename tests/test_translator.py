@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 import seq2seq_keras as s2s
@@ -70,3 +71,19 @@ def test_save_then_load_in_a_fresh_process(translator, tmp_path, architecture):
 def test_loading_a_missing_model_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="is not a saved translator"):
         s2s.load_translator(str(tmp_path))
+
+
+def test_half_precision_artefact_is_half_the_size_and_translates(translator, tmp_path):
+    full, half = str(tmp_path / "full"), str(tmp_path / "half")
+    translator.save(full)
+    translator.save(half, half_precision=True)
+    assert sorted(os.listdir(half)) == ["model.weights.f16.npz", "translator.json"]
+    size = os.path.getsize(os.path.join(half, "model.weights.f16.npz"))
+    assert size < 0.6 * os.path.getsize(os.path.join(full, "model.weights.h5"))
+    loaded = s2s.load_translator(half)
+    for a, b in zip(loaded.model.get_weights(), translator.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    assert loaded.translate(SENTENCES) == translator.translate(SENTENCES)
+    # Saving again in full precision replaces the half-precision weights.
+    loaded.save(half)
+    assert sorted(os.listdir(half)) == ["model.weights.h5", "translator.json"]
