@@ -109,17 +109,26 @@ def _export(args) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command(commands, name, help, run, model=False):
+    """A subcommand with defaults in its help, and `--model` if it reads a model."""
     from .translator import default_model_path
 
+    command = commands.add_parser(name, help=help,
+                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    command.set_defaults(run=run)
+    if model:
+        command.add_argument("--model", default=default_model_path(),
+                             help="a folder written by `train`; the default is the shipped model")
+    return command
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seq2seq-keras", description="LSTM encoder-decoder translation, English to French.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser(
-        "train", help="train a model from a preset and save it",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train = _command(commands, "train", "train a model from a preset and save it", _train)
     train.add_argument("--preset", default="blog_char", help="a preset of config.PRESETS")
     train.add_argument("--output", required=True, help="folder for the trained model")
     train.add_argument("--data", help="a manythings-format corpus (.txt or .txt.gz); "
@@ -136,55 +145,40 @@ def _parser() -> argparse.ArgumentParser:
                        "logical CPU devices (MirroredStrategy)")
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                        help="Keras fit verbosity: 1 shows progress bars")
-    train.set_defaults(run=_train)
 
-    translate = commands.add_parser(
-        "translate", help="translate English sentences (arguments, or stdin line by line)",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+    translate = _command(commands, "translate", "translate English sentences (arguments, a "
+                         "prompt, or stdin line by line)", _translate, model=True)
     translate.add_argument(
         "sentences", nargs="*",
         help="sentences; none: an interactive prompt on a terminal, else stdin line by line")
-    translate.add_argument("--model", default=default_model_path(),
-                           help="a folder written by `train`")
     translate.add_argument("--beam-width", type=int, default=1,
                            help="1: greedy search; more: beam search")
     translate.add_argument("--json", action="store_true",
                            help="JSON Lines: translation, n best with scores, attention weights")
     translate.add_argument("--batch-size", type=int, default=64)
-    translate.set_defaults(run=_translate)
-    evaluate = commands.add_parser(
-        "evaluate", help="BLEU and chrF on a split, against all references of each sentence",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    evaluate.add_argument("--model", default=default_model_path(),
-                          help="a folder written by `train`")
+
+    evaluate = _command(commands, "evaluate", "BLEU and chrF on a split, against all "
+                        "references of each sentence", _evaluate, model=True)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
     evaluate.add_argument("--beam-width", type=int, default=1,
                           help="1: greedy search; more: beam search")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
-    evaluate.set_defaults(run=_evaluate)
 
-    bench = commands.add_parser(
-        "bench", help="decoding speed: the blog's loop against compiled greedy and beam search",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    bench.add_argument("--model", default=default_model_path(),
-                       help="a folder written by `train`")
+    bench = _command(commands, "bench", "decoding speed: the blog's loop against compiled "
+                     "greedy and beam search", _bench, model=True)
     bench.add_argument("--sentences", type=int, default=500,
                        help="test sentences for the batched runs")
     bench.add_argument("--reference-sentences", type=int, default=20,
                        help="sentences for the slow reference loop and the batch-1 runs")
     bench.add_argument("--beam-width", type=int, default=4)
     bench.add_argument("--json", action="store_true", help="print JSON rows, not a table")
-    bench.set_defaults(run=_bench)
 
-    export = commands.add_parser(
-        "export", help="write a TensorFlow SavedModel that maps English strings to French",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    export.add_argument("--model", default=default_model_path(),
-                        help="a folder written by `train`")
+    export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
+                      "strings to French", _export, model=True)
     export.add_argument("--output", required=True, help="a new folder for the SavedModel")
-    export.set_defaults(run=_export)
     return parser
 
 
