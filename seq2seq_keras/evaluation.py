@@ -79,7 +79,7 @@ def evaluate_translations(sources, hypotheses, references,
 
 
 def evaluate_translator(translator, references: dict, batch_size: int = 64,
-                        **translate_options) -> Evaluation:
+                        buckets=None, **translate_options) -> Evaluation:
     """Translate every source of `references` and score it.
 
     Args:
@@ -88,11 +88,13 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
             Sources longer than the model's `max_source_length` are skipped (their
             count is `len(references) - evaluation.sentences`).
         batch_size: sentences decoded together.
+        buckets: source-length ranges for `by_length` (see `evaluate_translations`).
         **translate_options: passed to `translator.translate` (e.g. `beam_width`).
     """
     sources = [s for s in references if translator.fits(s)]
     hypotheses = translator.translate(sources, batch_size=batch_size, **translate_options)
-    return evaluate_translations(sources, hypotheses, [references[s] for s in sources])
+    return evaluate_translations(sources, hypotheses, [references[s] for s in sources],
+                                 **({"buckets": buckets} if buckets else {}))
 
 
 def split_references(config, split: str = "test", skip_malformed: bool = False) -> dict:

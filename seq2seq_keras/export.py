@@ -30,7 +30,7 @@ __all__ = ["export_translator", "tf_normalize", "tf_tokenize", "tf_detokenize"]
 # The same rules as `data.normalize` and `text.Vocabulary`, in RE2 syntax. RE2's \w
 # is ASCII-only, so a word character is spelled out: a letter, a digit or "_".
 _W = r"[\pL\pN_]"
-_WORD = rf"({_W}+(?:[-.]{_W}+)*'?|[^\pL\pN_\s])"
+_WORD = rf"(\[UNK\]|{_W}+(?:[-.]{_W}+)*'?|[^\pL\pN_\s])"
 
 
 def tf_normalize(text):
@@ -56,8 +56,8 @@ def tf_detokenize(tokens, level):
     if level == "char":
         return tf.strings.reduce_join(tokens, axis=-1)
     text = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
-    text = tf.strings.regex_replace(text, r" ([.,)\]}%…»])", r"\1")
-    return tf.strings.regex_replace(text, r"([(\[{«¿¡']) ", r"\1")
+    text = tf.strings.regex_replace(text, r" ([.,)\]}%…])", r"\1")
+    return tf.strings.regex_replace(text, r"([(\[{¿¡']) ", r"\1")
 
 
 class _Serving(tf.Module):

@@ -17,12 +17,14 @@ PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
 _SPECIALS = (PAD, UNK, START, END)
 PAD_ID, UNK_ID, START_ID, END_ID = range(4)
 
-# Word level: a word is a run of letters/digits (with inner hyphens or dots, as in
-# "peut-être" or "U.S."), an elision ending in an apostrophe ("j'", "qu'", "aujourd'hui"
-# stays whole), or any single other non-space character (punctuation as its own token).
-_WORD = re.compile(r"\w+(?:[-.]\w+)*'?|[^\w\s]", re.UNICODE)
-_NO_SPACE_BEFORE = {".", ",", ")", "]", "}", "%", "…", "»"}
-_NO_SPACE_AFTER = {"(", "[", "{", "«", "¿", "¡"}
+# Word level: the token [UNK] (so that a decoded "[UNK]" encodes back to one id), a
+# run of letters/digits (with inner hyphens or dots, as in "peut-être" or "U.S."),
+# keeping an apostrophe that ends it ("j'" + "ai", "aujourd'" + "hui": detokenizing
+# joins them again), or any single other non-space character (punctuation).
+_WORD = re.compile(r"\[UNK\]|\w+(?:[-.]\w+)*'?|[^\w\s]", re.UNICODE)
+# French writes « guillemets » with spaces inside, and a space before ? ! : ;
+_NO_SPACE_BEFORE = {".", ",", ")", "]", "}", "%", "…"}
+_NO_SPACE_AFTER = {"(", "[", "{", "¿", "¡"}
 
 
 class Vocabulary:

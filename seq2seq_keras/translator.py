@@ -12,7 +12,7 @@ from . import decoding
 from .config import Config
 from .data import normalize
 from .models import build_inference_models, build_training_model
-from .text import Vocabulary
+from .text import END_ID, PAD_ID, START_ID, Vocabulary
 
 __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
 
@@ -267,8 +267,13 @@ class Translator:
             self._attention_model = build_attention_model(self.model)
         ids = self.encode_source(sentence)
         if translation is None:
-            translation = self.translate(sentence)
-        target = self.target_vocab.encode(normalize(translation), add_start_end=True)
+            # The decoded ids themselves, not their text encoded again.
+            output = self.translate_ids([ids])[0]
+            output = [] if output is None else [int(i) for i in output]
+            output = output[: output.index(END_ID)] if END_ID in output else output
+            target = [START_ID, *[i for i in output if i != PAD_ID], END_ID]
+        else:
+            target = self.target_vocab.encode(normalize(translation), add_start_end=True)
         weights = self._attention_model(
             [tf.constant([ids or [0]], tf.int32), tf.constant([target[:-1]], tf.int32)])
         source_tokens = [self.source_vocab.tokens[i] for i in ids]

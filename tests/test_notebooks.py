@@ -11,6 +11,11 @@ papermill = pytest.importorskip("papermill")
 # notebook without an entry here fails the test below, so none is left untested.
 SMALL = {
     "02_char_level_seq2seq.ipynb": {"num_pairs": 400, "epochs": 2, "units": 16, "patience": 0},
+    "03_word_level_seq2seq.ipynb": {"num_pairs": 1500, "epochs": 1, "units": 16,
+                                    "embedding_dim": 8, "max_tokens": 500,
+                                    "num_test_sentences": 30},
+    "04_attention.ipynb": {"num_pairs": 1500, "epochs": 1, "units": 16,
+                           "num_test_sentences": 30, "heatmap_sentences": 1},
     "05_decoding.ipynb": {"num_sentences": 40, "reference_sentences": 3},
 }
 NOTEBOOKS = sorted(n for n in os.listdir(os.path.join(REPO, "notebooks")) if n.endswith(".ipynb"))

@@ -37,6 +37,11 @@ def test_word_level_tokenize_and_detokenize():
     assert vocab.decode(vocab.encode("Tu as froid ?")) == "Tu as froid ?"
     assert vocab.decode(vocab.encode("J'ai froid.")) == "J'ai froid."
     assert vocab.decode(vocab.encode("J'ai chaud.")) == "J'ai [UNK]."
+    # A decoded [UNK] encodes back to one id, not to "[", "UNK", "]".
+    assert vocab.encode("J'ai [UNK].") == vocab.encode("J'ai chaud.")
+    french = s2s.Vocabulary.build(["« Oui », dit-il : « d'accord ! »"], level="word")
+    assert french.decode(french.encode("« Oui », dit-il : « d'accord ! »")) == (
+        "« Oui », dit-il : « d'accord ! »")
 
 
 def test_config_round_trip_and_equality():
