@@ -131,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     train = _command(commands, "train", "train a model from a preset and save it", _train)
     train.add_argument("--preset", default="blog_char", help="a preset of config.PRESETS")
     train.add_argument("--output", required=True, help="folder for the trained model")
-    train.add_argument("--data", help="a manythings-format corpus (.txt or .txt.gz); "
+    train.add_argument("--data", help="a manythings-format corpus (.txt or .txt.gz), or "
+                       "tfds:NAME/CONFIG (a TensorFlow Datasets translation dataset); "
                        "default: the shipped data/fra-eng")
     train.add_argument("--num-pairs", type=int, help="use the first N pairs (preset's if unset)")
     train.add_argument("--epochs", type=int, help="maximum epochs (preset's if unset)")

@@ -25,7 +25,9 @@ class Config:
     Attributes:
         name: preset name, for logs.
         level: `"char"` (the blog) or `"word"`.
-        data: corpus file; `None` is the shipped `data/fra-eng` corpus.
+        data: corpus file; `None` is the shipped `data/fra-eng` corpus; or
+            `"tfds:<name>/<config>"`, a TensorFlow Datasets translation dataset
+            (e.g. `"tfds:manythings_anki/fra-eng"`, see `tfds_builder`).
         num_pairs: use the first `num_pairs` pairs of the corpus (`None`: all).
         validation_fraction: fraction of English sentences for validation.
         test_fraction: fraction of English sentences held out for test. Keep it equal

@@ -15,9 +15,37 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from . import data as data_lib
 from .text import PAD_ID
 
-__all__ = ["encode_pairs", "make_dataset", "num_batches"]
+__all__ = ["load_splits", "encode_pairs", "make_dataset", "num_batches"]
+
+
+def load_splits(config, skip_malformed: bool = False):
+    """The train / validation / test pairs named by a `Config`, as a `data.Splits`.
+
+    `config.data` is a corpus file (default: the shipped `data/fra-eng`), read with
+    `data.load_pairs` and split by English sentence with `data.split_pairs`; or
+    `"tfds:<name>/<config>"`, a TensorFlow Datasets translation dataset, whose own
+    splits are used (`manythings_anki`, the shipped corpora as a TFDS dataset, has
+    exactly the library's splits; see `tfds_builder`).
+
+    Raises:
+        data.CorpusError: a missing, empty or malformed corpus file.
+        ModuleNotFoundError: a `tfds:` source without TensorFlow Datasets installed.
+    """
+    if config.data and config.data.startswith("tfds:"):
+        try:
+            from . import tfds_builder
+        except ModuleNotFoundError as error:
+            raise ModuleNotFoundError(
+                f"data={config.data!r} needs TensorFlow Datasets: "
+                "pip install 'seq2seq-keras[tfds]'") from error
+        return tfds_builder.load_tfds_splits(config.data[len("tfds:"):], config)
+    pairs = data_lib.load_pairs(config.data or data_lib.default_corpus_path(),
+                                num_pairs=config.num_pairs, skip_malformed=skip_malformed)
+    return data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,
+                                seed=config.split_seed)
 
 
 def encode_pairs(pairs, source_vocab, target_vocab, max_source_length=None,

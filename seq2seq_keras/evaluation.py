@@ -6,7 +6,7 @@ import dataclasses
 
 import sacrebleu
 
-from . import data as data_lib
+from .datasets import load_splits
 
 __all__ = ["Evaluation", "evaluate_translations", "evaluate_translator", "split_references"]
 
@@ -105,8 +105,4 @@ def split_references(config, split: str = "test", skip_malformed: bool = False) 
     """
     if split not in ("train", "validation", "test"):
         raise ValueError(f"split must be 'train', 'validation' or 'test', got {split!r}")
-    pairs = data_lib.load_pairs(config.data, num_pairs=config.num_pairs,
-                                skip_malformed=skip_malformed)
-    splits = data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,
-                                  seed=config.split_seed)
-    return splits.references(split)
+    return load_splits(config, skip_malformed=skip_malformed).references(split)

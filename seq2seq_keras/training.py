@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from . import data as data_lib
 from .config import Config
-from .datasets import encode_pairs, make_dataset
+from .datasets import encode_pairs, load_splits, make_dataset
 from .models import build_training_model, compile_model
 from .text import Vocabulary
 from .translator import Translator
@@ -79,14 +79,11 @@ def prepare_data(config: Config, skip_malformed: bool = False) -> PreparedData:
         data.CorpusError: the corpus is missing, empty or malformed.
         ValueError: the training or validation split is empty.
     """
-    path = config.data or data_lib.default_corpus_path()
-    pairs = data_lib.load_pairs(path, num_pairs=config.num_pairs,
-                                skip_malformed=skip_malformed)
-    splits = data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,
-                                  seed=config.split_seed)
+    splits = load_splits(config, skip_malformed=skip_malformed)
     if not splits.train or not splits.validation:
+        total = len(splits.train) + len(splits.validation) + len(splits.test)
         raise ValueError(
-            f"{len(pairs)} pairs give {len(splits.train)} training and "
+            f"{total} pairs give {len(splits.train)} training and "
             f"{len(splits.validation)} validation pairs; use more pairs (num_pairs) or a "
             "larger validation_fraction")
     source_vocab = Vocabulary.build(
