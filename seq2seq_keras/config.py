@@ -195,7 +195,7 @@ PRESETS: dict[str, Config] = {
         test_fraction=0.05, max_source_length=30, max_target_length=35,
         max_source_tokens=10_000, max_target_tokens=12_000, embedding_dim=128, units=256,
         bidirectional=True, attention="luong", attention_dim=256, dropout=0.2,
-        batch_size=128, epochs=12, optimizer="adam", learning_rate=1e-3, clipnorm=5.0,
+        batch_size=128, epochs=20, optimizer="adam", learning_rate=1e-3, clipnorm=5.0,
         patience=2, sort_window=50,
     ),
     # A tiny model for smoke runs and tests: seconds, not minutes.
