@@ -10,6 +10,7 @@ papermill = pytest.importorskip("papermill")
 # Small values for each notebook's `parameters` cell: seconds, not minutes. A new
 # notebook without an entry here fails the test below, so none is left untested.
 SMALL = {
+    "01_lstm_anatomy.ipynb": {"epochs": 2, "num_sequences": 200, "gap_lengths": [3, 10]},
     "02_char_level_seq2seq.ipynb": {"num_pairs": 400, "epochs": 2, "units": 16, "patience": 0},
     "03_word_level_seq2seq.ipynb": {"num_pairs": 1500, "epochs": 1, "units": 16,
                                     "embedding_dim": 8, "max_tokens": 500,
