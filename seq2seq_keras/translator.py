@@ -64,6 +64,12 @@ class Translator:
         self._functions = {}
         self._attention_model = None
 
+    def __repr__(self):
+        c = self.config
+        return (f"Translator({c.name}: {c.level} level, cell={c.cell}, units={c.units}, "
+                f"attention={c.attention}, {len(self.source_vocab)} -> "
+                f"{len(self.target_vocab)} tokens)")
+
     # -- input -------------------------------------------------------------------
 
     def encode_source(self, sentence: str) -> list[int]:
