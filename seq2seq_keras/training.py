@@ -254,6 +254,8 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     times = history.get("seconds", timer.seconds)
 
     val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)
+    # The first epoch includes tracing; the median of the later ones is the steady state.
+    steady = statistics.median(times[1:] or times) if times else None
     metrics = {
         "preset": config.name,
         "train_pairs": int(len(prepared.train[0])),
@@ -265,14 +267,11 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         "epochs_run": len(history.get("loss", [])),
         "best_epoch": int(np.argmin(history["val_loss"])) + 1 if history.get("val_loss")
         else None,
-        # The first epoch includes tracing; later ones are the steady state.
         "first_epoch_seconds": round(times[0], 2) if times else None,
-        "seconds_per_epoch": round(statistics.median(times[1:] or times), 2) if times
-        else None,
+        "seconds_per_epoch": round(steady, 2) if steady else None,
         # Real target tokens ([END] included) learned per second of a steady epoch.
-        "target_tokens_per_second": round(
-            np.count_nonzero(prepared.train[1][:, 1:]) / statistics.median(times[1:] or times))
-        if times else None,
+        "target_tokens_per_second": round(np.count_nonzero(prepared.train[1][:, 1:]) / steady)
+        if steady else None,
         "peak_rss_mb": round(peak_rss_mb()),
         "val_loss_per_token": round(float(val_loss), 4),
         "val_loss_blog_equivalent": round(
