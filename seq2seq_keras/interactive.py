@@ -40,7 +40,7 @@ def translation_record(translator, sentence: str, beam_width: int = 4,
     if with_attention and translator.config.attention and sentence.strip():
         source_tokens, target_tokens, weights = translator.attention(sentence, n_best[0][0])
         record["attention"] = {"source_tokens": source_tokens, "target_tokens": target_tokens,
-                               "weights": weights.round(4).tolist()}
+                               "weights": weights.astype(float).round(4).tolist()}
     return record
 
 
