@@ -20,9 +20,17 @@ def _train(args) -> int:
 
     overrides = {"data": args.data, "num_pairs": args.num_pairs, "epochs": args.epochs,
                  "seed": args.seed, "units": args.units, "batch_size": args.batch_size}
-    # Options left unset keep the preset's value.
-    config = get_preset(args.preset).replace(
-        **{key: value for key, value in overrides.items() if value is not None})
+    # Options left unset keep the preset's value; --set changes any Config field.
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    for assignment in args.set:
+        key, equals, value = assignment.partition("=")
+        if not equals:
+            raise ValueError(f"--set takes FIELD=VALUE, got {assignment!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value  # a bare string: --set cell=gru
+    config = get_preset(args.preset).replace(**overrides)
     result = train(config, args.output, skip_malformed=args.skip_malformed,
                    verbose=args.verbose, strategy=args.strategy)
     print(f"saved to {args.output}")
@@ -139,6 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="training seed (preset's if unset)")
     train.add_argument("--units", type=int, help="LSTM units (preset's if unset)")
     train.add_argument("--batch-size", type=int, help="batch size (preset's if unset)")
+    train.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                       help="set any Config field, e.g. --set cell=gru --set num_layers=2 "
+                       "--set bidirectional=true --set attention=null (values are JSON, "
+                       "or plain strings)")
     train.add_argument("--skip-malformed", action="store_true",
                        help="skip malformed corpus lines (their count is reported)")
     train.add_argument("--strategy", default="default", choices=("default", "mirrored"),

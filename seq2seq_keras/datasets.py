@@ -116,7 +116,8 @@ def make_dataset(source_ids, target_ids, batch_size, shuffle=False, seed=0, sort
     Each element is `({"encoder_inputs": (batch, source_time), "decoder_inputs":
     (batch, target_time)}, targets (batch, target_time))`, where `targets` is
     `decoder_inputs` shifted one step left. Padding is 0 and sits on the right (as
-    cuDNN requires); losses and metrics ignore it (see `models.MaskedSparseCategoricalCrossentropy`).
+    cuDNN requires); losses and metrics ignore it (see
+    `models.MaskedSparseCategoricalCrossentropy`).
 
     Args:
         source_ids: int array `(pairs, source_time)` from `encode_pairs`.

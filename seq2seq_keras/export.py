@@ -119,7 +119,8 @@ def export_translator(translator, path: str) -> str:
         raise ValueError(f"{path} exists and is not an empty folder; choose a new --output")
     serving = _Serving(translator)
     archive = keras.export.ExportArchive()
-    archive.track(translator.model)
+    # Track the serving module only: it holds the inference graphs, which share the
+    # model's variables (tracking the model too would store every weight twice).
     archive.track(serving)
     archive.add_endpoint(
         "serving_default",

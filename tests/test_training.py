@@ -137,3 +137,17 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert history["epoch"] == [0, 1, 2, 3, 4, 5]
     assert not os.path.exists(os.path.join(output, "backup"))
     s2s.load_translator(output).translate("Go.")
+
+
+def test_cli_sets_any_config_field(tmp_path, capsys):
+    output = str(tmp_path / "gru")
+    assert main(["train", "--preset", "quick", "--num-pairs", "300", "--epochs", "1",
+                 "--output", output, "--verbose", "0", "--set", "cell=gru",
+                 "--set", "num_layers=2", "--set", "bidirectional=true",
+                 "--set", "rnn_options={\"use_bias\": false}"]) == 0
+    config = s2s.load_translator(output).config
+    assert (config.cell, config.num_layers, config.bidirectional) == ("gru", 2, True)
+    assert config.rnn_options == {"use_bias": False}
+    assert main(["train", "--preset", "quick", "--output", output, "--set", "colour=red"]) == 2
+    assert "unknown Config fields: ['colour']" in capsys.readouterr().err
+    assert main(["train", "--preset", "quick", "--output", output, "--set", "cell"]) == 2
