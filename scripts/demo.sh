@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if [ "$#" -eq 0 ]; then
-  set -- "Go." "I am cold." "He is tall." "We lost." "I love you." "Is it far?"
+  set -- "Go." "I love you." "Where is the station?" "She gave me a book yesterday." \
+    "I don't think Tom knows how to swim." "The weather is nice today, let's go for a walk."
 fi
 .venv/bin/seq2seq-keras translate "$@"

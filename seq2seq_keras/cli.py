@@ -165,8 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     translate.add_argument(
         "sentences", nargs="*",
         help="sentences; none: an interactive prompt on a terminal, else stdin line by line")
-    translate.add_argument("--beam-width", type=int, default=1,
-                           help="1: greedy search; more: beam search")
+    translate.add_argument("--beam-width", type=int, default=4,
+                           help="1: greedy search (fastest); more: beam search (better)")
     translate.add_argument("--json", action="store_true",
                            help="JSON Lines: translation, n best with scores, attention weights")
     translate.add_argument("--batch-size", type=int, default=64)

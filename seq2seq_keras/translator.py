@@ -23,7 +23,7 @@ _WEIGHTS_FILE = "model.weights.h5"
 _HALF_WEIGHTS_FILE = "model.weights.f16.npz"
 _META_FILE = "translator.json"
 # The shipped model that `translate` uses when no model is given.
-DEFAULT_MODEL = "blog_char"
+DEFAULT_MODEL = "en_fr"
 
 
 class SentenceTooLongError(ValueError):

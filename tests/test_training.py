@@ -69,13 +69,16 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
     capsys.readouterr()
 
     # Sentences as arguments: one line each, in order.
-    assert main(["translate", "--model", output, "Go.", "", "Hi."]) == 0
+    assert main(["translate", "--model", output, "Go.", "", "Hi.", "--beam-width", "1"]) == 0
     lines = capsys.readouterr().out.split("\n")
     assert lines[:3] == [translator.translate("Go."), "", translator.translate("Hi.")]
+    # Beam search (width 4) is the command's default.
+    assert main(["translate", "--model", output, "Go."]) == 0
+    assert capsys.readouterr().out == translator.translate("Go.", beam_width=4) + "\n"
     # From stdin, a too-long line prints an empty line (reason on stderr), exit code 1.
     import io
     monkeypatch.setattr("sys.stdin", io.StringIO("Go.\n" + "x" * 500 + "\nHi.\n"))
-    assert main(["translate", "--model", output]) == 1
+    assert main(["translate", "--model", output, "--beam-width", "1"]) == 1
     captured = capsys.readouterr()
     assert captured.out.split("\n")[:3] == [translator.translate("Go."), "",
                                             translator.translate("Hi.")]

@@ -1,0 +1,29 @@
+"""The models shipped inside the package load and translate as measured."""
+
+import json
+import os
+
+import seq2seq_keras as s2s
+from seq2seq_keras.evaluation import split_references
+
+
+def test_default_model_is_the_word_attention_model_and_translates_well():
+    path = s2s.default_model_path()
+    translator = s2s.load_translator(path)
+    assert translator.config.name == "word_attention" and translator.config.attention
+    with open(os.path.join(path, "evaluation_greedy.json")) as handle:
+        published = json.load(handle)
+    # The first 300 test sentences, greedy: the published corpus BLEU is over all of
+    # them; a slice scores within a few points of it, a broken artefact near 0.
+    references = dict(list(split_references(translator.config, "test").items())[:300])
+    result = s2s.evaluate_translator(translator, references)
+    assert result.sentences == 300
+    assert result.bleu > published["bleu"] - 10
+    assert sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path)) < 20e6
+
+
+def test_shipped_blog_char_model_loads():
+    path = os.path.join(os.path.dirname(s2s.default_model_path()), "blog_char")
+    translator = s2s.load_translator(path)
+    assert translator.config.name == "blog_char" and translator.config.embedding_dim is None
+    assert isinstance(translator.translate("Go."), str)
