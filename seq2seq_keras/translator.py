@@ -166,6 +166,11 @@ class Translator:
                 results[row] = result
         return results
 
+    def _encode_batch(self, sentences):
+        """`(whether one string was given, source ids of each sentence)`."""
+        single = isinstance(sentences, str)
+        return single, [self.encode_source(s) for s in ([sentences] if single else sentences)]
+
     def _texts(self, outputs):
         return ["" if ids is None else self.target_vocab.decode(ids) for ids in outputs]
 
@@ -183,7 +188,10 @@ class Translator:
                                      lambda a: greedy(a).numpy())
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
-        beam = self.compiled_search("beam", jit_compile)
+        if jit_compile:
+            # Beam search grows its hypotheses step by step: shapes XLA cannot fix.
+            raise ValueError("jit_compile is for greedy search (beam_width=1) only")
+        beam = self.compiled_search("beam")
         return self._run_batched(batch_ids, batch_size, lambda a: beam(
             a, tf.constant(beam_width), tf.constant(alpha, tf.float32))[0][:, 0]
             .numpy())
@@ -211,9 +219,7 @@ class Translator:
         >>> translator.translate("Go.")  # doctest: +SKIP
         'Va !'
         """
-        single = isinstance(sentences, str)
-        batch = [sentences] if single else list(sentences)
-        ids = [self.encode_source(s) for s in batch]
+        single, ids = self._encode_batch(sentences)
         outputs = self._texts(self.translate_ids(ids, batch_size, beam_width, alpha,
                                                  jit_compile))
         return outputs[0] if single else outputs
@@ -236,9 +242,7 @@ class Translator:
         """
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
-        single = isinstance(sentences, str)
-        batch = [sentences] if single else list(sentences)
-        ids = [self.encode_source(s) for s in batch]
+        single, ids = self._encode_batch(sentences)
         beam = self.compiled_search("beam")
 
         def run(array):
@@ -299,9 +303,7 @@ class Translator:
         """
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got temperature={temperature}")
-        single = isinstance(sentences, str)
-        batch = [sentences] if single else list(sentences)
-        ids = [self.encode_source(s) for s in batch]
+        single, ids = self._encode_batch(sentences)
         fn = self.compiled_search("sample")
         outputs = self._run_batched(ids, batch_size, lambda a: fn(
             a, tf.constant(temperature, tf.float32), tf.constant(top_k),
