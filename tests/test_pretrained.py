@@ -27,3 +27,13 @@ def test_shipped_blog_char_model_loads():
     translator = s2s.load_translator(path)
     assert translator.config.name == "blog_char" and translator.config.embedding_dim is None
     assert isinstance(translator.translate("Go."), str)
+
+
+def test_compiled_greedy_equals_the_reference_loop_on_the_shipped_models():
+    root = os.path.dirname(s2s.default_model_path())
+    for name in ("en_fr", "blog_char"):
+        translator = s2s.load_translator(os.path.join(root, name))
+        sources = [s for s in split_references(translator.config, "test")
+                   if translator.fits(s)][:200:40]
+        assert translator.translate(sources) == [
+            translator.translate_reference(s) for s in sources], name
