@@ -5,8 +5,8 @@
     translator.translate("I am cold.")
 
 Layers, lowest first (a module imports only from those before it):
-data, text, config -> datasets -> cells, attention -> models -> decoding -> evaluation,
-translator -> training, benchmark -> cli.
+data, text, config -> datasets, unknown -> cells, attention -> models -> decoding ->
+evaluation, translator -> training, benchmark -> cli.
 """
 
 __version__ = "0.1.0"
@@ -21,6 +21,7 @@ from .models import build_inference_models, build_training_model, compile_model
 from .text import Vocabulary
 from .training import PreparedData, prepare_data, train
 from .translator import SentenceTooLongError, Translator, default_model_path, load_translator
+from .unknown import build_lexicon, replace_unknown
 
 __all__ = [
     "__version__",
@@ -39,6 +40,7 @@ __all__ = [
     "Translator",
     "Vocabulary",
     "build_inference_models",
+    "build_lexicon",
     "build_training_model",
     "compile_model",
     "default_model_path",
@@ -49,6 +51,7 @@ __all__ = [
     "make_dataset",
     "normalize",
     "prepare_data",
+    "replace_unknown",
     "split_pairs",
     "train",
 ]

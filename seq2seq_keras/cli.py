@@ -39,6 +39,10 @@ def _train(args) -> int:
     return 0
 
 
+KEEP_UNKNOWN_HELP = ("show the model's [UNK] words instead of replacing them through the "
+                     "attention and the lexicon (or dropping them)")
+
+
 def _translate(args) -> int:
     from .interactive import repl, translation_record
     from .translator import load_translator
@@ -53,7 +57,8 @@ def _translate(args) -> int:
     sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin]
     if args.json:
         # JSON Lines: one object per input line, with the n best and attention.
-        records = [translation_record(translator, s, beam_width=max(args.beam_width, 4))
+        records = [translation_record(translator, s, beam_width=max(args.beam_width, 4),
+                                      replace_unknown=not args.keep_unknown)
                    for s in sentences]
         for record in records:
             print(json.dumps(record, ensure_ascii=False))
@@ -66,7 +71,8 @@ def _translate(args) -> int:
               f"{translator.config.max_source_length}); not translated", file=sys.stderr)
     outputs = [""] * len(sentences)
     translations = translator.translate([sentences[i] for i in valid],
-                                        batch_size=args.batch_size, beam_width=args.beam_width)
+                                        batch_size=args.batch_size, beam_width=args.beam_width,
+                                        replace_unknown=not args.keep_unknown)
     for i, translation in zip(valid, translations, strict=True):
         outputs[i] = translation
     for line in outputs:
@@ -83,8 +89,10 @@ def _evaluate(args) -> int:
     if args.max_sentences:
         references = dict(list(references.items())[: args.max_sentences])
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
-                                 beam_width=args.beam_width)
+                                 beam_width=args.beam_width,
+                                 replace_unknown=not args.keep_unknown)
     summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
+               "replace_unknown": not args.keep_unknown,
                "skipped_too_long": len(references) - result.sentences, **result.summary()}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     if args.hypotheses:
@@ -170,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     translate.add_argument("--json", action="store_true",
                            help="JSON Lines: translation, n best with scores, attention weights")
     translate.add_argument("--batch-size", type=int, default=64)
+    translate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)
 
     evaluate = _command(commands, "evaluate", "BLEU and chrF on a split, against all "
                         "references of each sentence", _evaluate, model=True)
@@ -179,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="1: greedy search; more: beam search")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
+    evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)
 
     bench = _command(commands, "bench", "decoding speed: the blog's loop against compiled "
                      "greedy and beam search", _bench, model=True)

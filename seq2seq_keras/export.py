@@ -15,6 +15,9 @@ one sentence of a batch and has no Unicode normalization op in core TensorFlow:
 * NFC composition is not applied (send NFC text, as nearly all text is); the other
   normalization steps (special spaces, invisible characters, apostrophes, spaces)
   are the same.
+* `[UNK]` stays in the output: replacing it (`seq2seq_keras.unknown`) needs a
+  second, teacher-forced pass and a lexicon lookup; the exported graph is the
+  model's own greedy output, as `translate(..., replace_unknown=False)`.
 """
 
 from __future__ import annotations

@@ -22,8 +22,10 @@ Commands:
 
 
 def translation_record(translator, sentence: str, beam_width: int = 4,
-                       with_attention: bool = True) -> dict:
+                       with_attention: bool = True, replace_unknown: bool = True) -> dict:
     """Everything about one translation, JSON-ready.
+
+    `replace_unknown` is passed to `Translator.translate_n_best`.
 
     Returns:
         `{"source", "translation", "n_best": [{"translation", "score"}]}`, plus
@@ -32,7 +34,8 @@ def translation_record(translator, sentence: str, beam_width: int = 4,
         too long for the model.
     """
     try:
-        n_best = translator.translate_n_best(sentence, beam_width=beam_width)
+        n_best = translator.translate_n_best(sentence, beam_width=beam_width,
+                                             replace_unknown=replace_unknown)
     except SentenceTooLongError as error:
         return {"source": sentence, "error": str(error)}
     record = {"source": sentence, "translation": n_best[0][0],

@@ -119,6 +119,10 @@ class Vocabulary:
         `[UNK]` is written as `[UNK]` at word level and as U+FFFD `�` (the Unicode
         replacement character, never confused with a real `?`) at character level.
         """
+        return self.join(self.decode_tokens(ids))
+
+    def decode_tokens(self, ids) -> list[str]:
+        """The tokens that `decode` joins, one per id before `[END]` (minus padding)."""
         tokens = []
         for i in ids:
             i = int(i)
@@ -130,6 +134,10 @@ class Vocabulary:
             if token == UNK and self.level == "char":
                 token = "\ufffd"
             tokens.append(token)
+        return tokens
+
+    def join(self, tokens) -> str:
+        """Text of tokens: concatenated characters, or `detokenize_words`."""
         if self.level == "char":
             return "".join(tokens)
         return detokenize_words(tokens)

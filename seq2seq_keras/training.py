@@ -28,6 +28,7 @@ from .datasets import encode_pairs, load_splits, make_dataset
 from .models import build_training_model, compile_model
 from .text import Vocabulary
 from .translator import Translator
+from .unknown import build_lexicon
 
 __all__ = ["PreparedData", "prepare_data", "EpochTimer", "TrainingResult", "train",
            "get_strategy", "peak_rss_mb"]
@@ -195,7 +196,8 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     Args:
         config: the run's `Config`.
         output_dir: where to write the translator (`model.weights.h5`,
-            `translator.json`), `history.json`, `metrics.json` and `training_log.csv`
+            `translator.json`, at word level `lexicon.json`), `history.json`,
+            `metrics.json` and `training_log.csv`
             (`None`: a temporary folder, removed afterwards; nothing is written).
         skip_malformed: skip malformed corpus lines instead of failing.
         verbose: passed to `model.fit` (`"auto"`: progress bars).
@@ -278,7 +280,11 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
             _blog_equivalent_loss(val_loss, prepared.validation[1]), 4),
         "val_accuracy": round(float(val_accuracy), 4),
     }
-    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab)
+    # Word level: the lexicon that replaces the [UNK] of translations (see `unknown`).
+    lexicon = (build_lexicon(prepared.splits.train, prepared.source_vocab,
+                             prepared.target_vocab) if config.level == "word" else None)
+    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab,
+                            lexicon)
     translator.save(output_dir)
     for name, content in (("history.json", history), ("metrics.json", metrics)):
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:

@@ -11,8 +11,9 @@ import tensorflow as tf
 from . import decoding
 from .config import Config
 from .data import normalize
-from .models import build_inference_models, build_training_model
-from .text import END_ID, PAD_ID, START_ID, Vocabulary
+from .models import build_attention_model, build_inference_models, build_training_model
+from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID, Vocabulary
+from .unknown import replace_unknown
 
 __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
 
@@ -22,6 +23,7 @@ __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_mod
 _WEIGHTS_FILE = "model.weights.h5"
 _HALF_WEIGHTS_FILE = "model.weights.f16.npz"
 _META_FILE = "translator.json"
+_LEXICON_FILE = "lexicon.json"
 # The shipped model that `translate` uses when no model is given.
 DEFAULT_MODEL = "en_fr"
 
@@ -38,11 +40,17 @@ class Translator:
         config: its `Config`; `max_source_length` and `max_target_length` set.
         source_vocab: the source `Vocabulary`.
         target_vocab: the target `Vocabulary`.
+        lexicon: `{source word: target word}` for the target words outside the
+            vocabulary (`unknown.build_lexicon`; `None`: empty), used to replace
+            `[UNK]` in translations.
 
     Input rules, for `translate` and `translate_reference`:
       * the sentence is normalized as the corpus was (`data.normalize`);
       * an empty or whitespace-only sentence translates to `""`;
       * unknown characters or words become `[UNK]` (never a `KeyError`);
+      * a word-level attention model replaces the `[UNK]` it writes (a French word
+        outside its vocabulary) through its attention and lexicon, or leaves it out
+        (`replace_unknown`; see `seq2seq_keras.unknown`);
       * a sentence of more than `config.max_source_length` tokens raises
         `SentenceTooLongError`: the model has never seen one so long, and silently
         cutting it would drop words;
@@ -50,11 +58,12 @@ class Translator:
     """
 
     def __init__(self, model, config: Config, source_vocab: Vocabulary,
-                 target_vocab: Vocabulary):
+                 target_vocab: Vocabulary, lexicon: dict | None = None):
         self.model = model
         self.config = config
         self.source_vocab = source_vocab
         self.target_vocab = target_vocab
+        self.lexicon = dict(lexicon or {})
         for field in ("max_source_length", "max_target_length"):
             if getattr(config, field) is None:
                 raise ValueError(
@@ -159,20 +168,49 @@ class Translator:
                        key=lambda i: len(batch_ids[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
-            array = np.zeros((len(chunk), max(len(batch_ids[i]) for i in chunk)), np.int32)
-            for row, i in enumerate(chunk):
-                array[row, : len(batch_ids[i])] = batch_ids[i]
-            for row, result in zip(chunk, run(tf.constant(array)), strict=True):
+            array = _padded([batch_ids[i] for i in chunk])
+            for row, result in zip(chunk, run(array), strict=True):
                 results[row] = result
         return results
+
+    @staticmethod
+    def _sentences(sentences):
+        return [sentences] if isinstance(sentences, str) else list(sentences)
 
     def _encode_batch(self, sentences):
         """`(whether one string was given, source ids of each sentence)`."""
         single = isinstance(sentences, str)
         return single, [self.encode_source(s) for s in ([sentences] if single else sentences)]
 
-    def _texts(self, outputs):
-        return ["" if ids is None else self.target_vocab.decode(ids) for ids in outputs]
+    @property
+    def replaces_unknown(self) -> bool:
+        """Whether `[UNK]` can be replaced: a word-level model with attention."""
+        return self.config.level == "word" and self.config.attention is not None
+
+    def _texts(self, sentences, outputs, replace=True, batch_size=64):
+        """Text of each output ids (`""` for `None`), `[UNK]` replaced if `replace`.
+
+        `sentences[k]` is the source of `outputs[k]`.
+        """
+        tokens = [[] if ids is None else self.target_vocab.decode_tokens(ids)
+                  for ids in outputs]
+        rows = [k for k, t in enumerate(tokens) if UNK in t]
+        if replace and rows and self.replaces_unknown:
+            index = self.target_vocab._index
+            sources = [self.source_vocab.tokenize(normalize(sentences[k])) for k in rows]
+            # Teacher-forced attention of the translations themselves: row i of the
+            # weights is where the decoder looked when it wrote output token i.
+            pairs = [([self.source_vocab._index.get(w, UNK_ID) for w in source],
+                      [START_ID, *[index[t] for t in tokens[k]]])
+                     for source, k in zip(sources, rows, strict=True)]
+            for start in range(0, len(rows), batch_size):
+                chunk = range(start, min(start + batch_size, len(rows)))
+                weights = self.attention_model([_padded([pairs[c][0] for c in chunk]),
+                                                _padded([pairs[c][1] for c in chunk])])
+                for c, w in zip(chunk, weights.numpy(), strict=True):
+                    tokens[rows[c]] = replace_unknown(
+                        sources[c], tokens[rows[c]], w, self.lexicon, self.source_vocab)
+        return [self.target_vocab.join(t) for t in tokens]
 
     def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=0.6,
                       jit_compile=False):
@@ -197,7 +235,8 @@ class Translator:
             .numpy())
 
     def translate(self, sentences, batch_size: int = 64, beam_width: int = 1,
-                  alpha: float = 0.6, jit_compile: bool = False):
+                  alpha: float = 0.6, jit_compile: bool = False,
+                  replace_unknown: bool = True):
         """Translate a sentence or a list of sentences (compiled, batched search).
 
         Args:
@@ -206,6 +245,9 @@ class Translator:
             beam_width: 1 for greedy search, more for beam search.
             alpha: beam search's length normalization (see `decoding.beam_search`).
             jit_compile: compile the search with XLA (same results; see `bench`).
+            replace_unknown: replace or drop the `[UNK]` words of a word-level
+                attention model (see `seq2seq_keras.unknown`); `False` shows the
+                model's own output.
 
         Returns:
             A string for a string, a list of strings for a list.
@@ -220,12 +262,14 @@ class Translator:
         'Va !'
         """
         single, ids = self._encode_batch(sentences)
-        outputs = self._texts(self.translate_ids(ids, batch_size, beam_width, alpha,
-                                                 jit_compile))
+        outputs = self._texts(self._sentences(sentences),
+                              self.translate_ids(ids, batch_size, beam_width, alpha,
+                                                 jit_compile),
+                              replace_unknown, batch_size)
         return outputs[0] if single else outputs
 
     def translate_n_best(self, sentences, beam_width: int = 4, alpha: float = 0.6,
-                         batch_size: int = 64):
+                         batch_size: int = 64, replace_unknown: bool = True):
         """The `beam_width` best translations, as `(text, score)` pairs, best first.
 
         Scores are length-normalized log-probabilities (higher is better).
@@ -235,6 +279,7 @@ class Translator:
             beam_width: hypotheses kept, and returned, per sentence.
             alpha: length normalization (see `decoding.beam_search`).
             batch_size: sentences decoded together.
+            replace_unknown: as for `translate`; the scores stay the model's.
 
         Returns:
             A list of pairs for a string; a list of such lists for a list. An empty
@@ -251,10 +296,24 @@ class Translator:
             return [list(zip(seqs, row, strict=True))
                     for seqs, row in zip(sequences.numpy(), scores.numpy(), strict=True)]
 
-        results = [[("", 0.0)] if found is None else
-                   [(self.target_vocab.decode(seq), float(score)) for seq, score in found]
-                   for found in self._run_batched(ids, batch_size, run)]
+        found = self._run_batched(ids, batch_size, run)
+        # One flat list of hypotheses, so that [UNK] replacement runs in batches.
+        flat = [(k, seq, float(score)) for k, best in enumerate(found) if best is not None
+                for seq, score in best]
+        sources = self._sentences(sentences)
+        texts = iter(self._texts([sources[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
+                                 replace_unknown, batch_size))
+        scores = iter(score for _, _, score in flat)
+        results = [[("", 0.0)] if best is None else
+                   [(next(texts), next(scores)) for _ in best] for best in found]
         return results[0] if single else results
+
+    @property
+    def attention_model(self):
+        """`models.build_attention_model` of this model, built once."""
+        if self._attention_model is None:
+            self._attention_model = build_attention_model(self.model)
+        return self._attention_model
 
     def attention(self, sentence: str, translation: str | None = None):
         """Where each output token looked: the attention weights of one translation.
@@ -271,10 +330,6 @@ class Translator:
         Raises:
             ValueError: if the model has no attention.
         """
-        if self._attention_model is None:
-            from .models import build_attention_model
-
-            self._attention_model = build_attention_model(self.model)
         ids = self.encode_source(sentence)
         if translation is None:
             # The decoded ids themselves, not their text encoded again.
@@ -284,14 +339,14 @@ class Translator:
             target = [START_ID, *[i for i in output if i != PAD_ID], END_ID]
         else:
             target = self.target_vocab.encode(normalize(translation), add_start_end=True)
-        weights = self._attention_model(
+        weights = self.attention_model(
             [tf.constant([ids or [0]], tf.int32), tf.constant([target[:-1]], tf.int32)])
         source_tokens = [self.source_vocab.tokens[i] for i in ids]
         target_tokens = [self.target_vocab.tokens[i] for i in target[1:]]
         return source_tokens, target_tokens, weights[0].numpy()[:, : len(ids)]
 
     def sample(self, sentences, temperature: float = 1.0, top_k: int = 0, seed: int = 0,
-               batch_size: int = 64):
+               batch_size: int = 64, replace_unknown: bool = True):
         """Translate by sampling each token (varied outputs), reproducibly for a seed.
 
         Args:
@@ -300,6 +355,7 @@ class Translator:
             top_k: sample among the `top_k` most likely tokens only (0: all).
             seed: the same seed, sentences and `batch_size` give the same outputs.
             batch_size: sentences decoded together.
+            replace_unknown: as for `translate`.
         """
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got temperature={temperature}")
@@ -308,7 +364,7 @@ class Translator:
         outputs = self._run_batched(ids, batch_size, lambda a: fn(
             a, tf.constant(temperature, tf.float32), tf.constant(top_k),
             tf.constant(seed)).numpy())
-        texts = self._texts(outputs)
+        texts = self._texts(self._sentences(sentences), outputs, replace_unknown, batch_size)
         return texts[0] if single else texts
 
     # -- persistence -------------------------------------------------------------
@@ -347,6 +403,13 @@ class Translator:
         }
         with open(os.path.join(path, _META_FILE), "w", encoding="utf-8") as handle:
             json.dump(meta, handle, ensure_ascii=False, indent=1)
+        lexicon_path = os.path.join(path, _LEXICON_FILE)
+        if self.lexicon:
+            with open(lexicon_path, "w", encoding="utf-8") as handle:
+                json.dump(self.lexicon, handle, ensure_ascii=False, indent=0,
+                          sort_keys=True)
+        elif os.path.exists(lexicon_path):
+            os.remove(lexicon_path)
 
     @classmethod
     def load(cls, path: str) -> Translator:
@@ -374,7 +437,20 @@ class Translator:
                                    for i in range(len(arrays.files))])
         else:
             model.load_weights(weights[0])
-        return cls(model, config, source_vocab, target_vocab)
+        # Optional: a model saved without one drops the [UNK] it cannot copy.
+        lexicon = None
+        if os.path.isfile(os.path.join(path, _LEXICON_FILE)):
+            with open(os.path.join(path, _LEXICON_FILE), encoding="utf-8") as handle:
+                lexicon = json.load(handle)
+        return cls(model, config, source_vocab, target_vocab, lexicon)
+
+
+def _padded(rows) -> tf.Tensor:
+    """Lists of ids as one zero-padded int32 batch."""
+    array = np.zeros((len(rows), max(len(r) for r in rows)), np.int32)
+    for i, row in enumerate(rows):
+        array[i, : len(row)] = row
+    return tf.constant(array)
 
 
 def load_translator(path: str) -> Translator:

@@ -1,0 +1,134 @@
+"""[UNK] replacement: the lexicon, the rules, and the shipped model end to end."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import seq2seq_keras as s2s
+from seq2seq_keras.evaluation import evaluate_translations, split_references
+from seq2seq_keras.text import UNK
+from seq2seq_keras.unknown import build_lexicon, replace_unknown
+
+PAIRS = [
+    ("I like the keyboard.", "J'aime le clavier."),
+    ("The keyboard is new.", "Le clavier est neuf."),
+    ("I like cats.", "J'aime les chats."),
+    ("I like 3 cats!", "J'aime 3 chats !"),
+    ("The house is new.", "La maison est neuve."),
+    ("The house is big.", "La maison est grande."),
+    ("I like the dog.", "J'aime le chien."),
+]
+# The French words the model knows: clavier, chats, maison, chien... are not.
+TARGET = s2s.Vocabulary(["J'", "aime", "le", "Le", "La", "les", "est", ".", "!", "3"],
+                        level="word")
+
+
+def source_vocab():
+    return s2s.Vocabulary.build([s for s, _ in PAIRS], level="word")
+
+
+def test_lexicon_pairs_words_with_their_out_of_vocabulary_translation():
+    lexicon = build_lexicon(PAIRS, source_vocab(), TARGET)
+    assert lexicon["keyboard"] == "clavier"
+    assert lexicon["cats"] == "chats"
+    assert lexicon["house"] == "maison" and lexicon["dog"] == "chien"
+    # Only words the model cannot write are values; numbers and punctuation are
+    # copied or dropped, never looked up.
+    assert not set(lexicon.values()) & set(TARGET.tokens)
+    assert "3" not in lexicon and "." not in lexicon and "!" not in lexicon
+    # A pairing seen once is dropped when two are required.
+    strict = build_lexicon(PAIRS, source_vocab(), TARGET, min_pairs=2)
+    assert strict["keyboard"] == "clavier" and "dog" not in strict
+    with pytest.raises(ValueError, match="word-level"):
+        build_lexicon(PAIRS, s2s.Vocabulary.build(["a"]), TARGET)
+
+
+def test_each_unknown_is_translated_copied_or_dropped():
+    source = "I met Zelda in 1999 and bought a keyboard .".split()
+    vocab = s2s.Vocabulary(["I", "met", "in", "and", "bought", "a", "keyboard", "."],
+                           level="word")
+    output = ["J'", "ai", "rencontré", UNK, "en", UNK, "et", UNK, "un", UNK, "."]
+    # Where each output token looked (one-hot rows), over 11 columns (one padding).
+    looked = [0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    weights = np.eye(len(source) + 1)[looked]
+    result = replace_unknown(source, output, weights, {"keyboard": "clavier"}, vocab)
+    # Zelda (a name) and 1999 are copied, "keyboard" translated, "bought" dropped.
+    assert result == ["J'", "ai", "rencontré", "Zelda", "en", "1999", "et", "un", "clavier",
+                      "."]
+    # A known capitalized word first in the sentence is no name: dropped; an unknown
+    # one is.
+    vocab_with_the = s2s.Vocabulary(["The", "end"], level="word")
+    assert replace_unknown(["The", "end"], [UNK, "fin"], np.eye(2), {},
+                           vocab_with_the) == ["fin"]
+    assert replace_unknown(["Zelda", "left"], [UNK, "part"], np.eye(2), {},
+                           vocab_with_the) == ["Zelda", "part"]
+
+
+def test_translator_saves_and_loads_its_lexicon(tiny_config, tmp_path):
+    config = tiny_config.replace(level="word", embedding_dim=8, attention="luong",
+                                 max_source_length=10, max_target_length=10)
+    src = source_vocab()
+    model = s2s.build_training_model(config, len(src), len(TARGET))
+    lexicon = build_lexicon(PAIRS, src, TARGET)
+    s2s.Translator(model, config, src, TARGET, lexicon).save(str(tmp_path))
+    with open(tmp_path / "lexicon.json", encoding="utf-8") as handle:
+        assert json.load(handle) == lexicon
+    loaded = s2s.load_translator(str(tmp_path))
+    assert loaded.lexicon == lexicon and loaded.replaces_unknown
+    # Saving without a lexicon leaves none behind from before.
+    s2s.Translator(model, config, src, TARGET).save(str(tmp_path))
+    assert not os.path.exists(tmp_path / "lexicon.json")
+    assert s2s.load_translator(str(tmp_path)).lexicon == {}
+
+
+def _fills(raw, new):
+    """Whether `new` is `raw` with each [UNK] replaced by one token or none."""
+    if not raw:
+        return not new
+    if raw[0] == UNK:
+        return _fills(raw[1:], new) or (bool(new) and _fills(raw[1:], new[1:]))
+    return bool(new) and raw[0] == new[0] and _fills(raw[1:], new[1:])
+
+
+def test_shipped_model_replaces_unknown_words_and_scores_higher():
+    translator = s2s.load_translator(s2s.default_model_path())
+    assert len(translator.lexicon) > 5000
+    references = split_references(translator.config, "test")
+    sources = [s for s in references if translator.fits(s)][:400]
+    raw = translator.translate(sources, replace_unknown=False)
+    replaced = translator.translate(sources)
+    with_unknown = [i for i, text in enumerate(raw) if UNK in text]
+    assert len(with_unknown) > 20
+    assert not any(UNK in text for text in replaced)
+    tokenize = translator.target_vocab.tokenize
+    for i in range(len(sources)):
+        if i in with_unknown:
+            assert _fills(tokenize(raw[i]), tokenize(replaced[i])), (raw[i], replaced[i])
+        else:
+            assert raw[i] == replaced[i]
+    refs = [references[s] for s in sources]
+    before = evaluate_translations(sources, raw, refs)
+    after = evaluate_translations(sources, replaced, refs)
+    assert after.bleu > before.bleu and after.chrf > before.chrf
+    # A word outside the 12,000 French words, found through the lexicon.
+    assert UNK in translator.translate("I need a keyboard.", replace_unknown=False)
+    assert "clavier" in translator.translate("I need a keyboard.")
+    # n-best lists are replaced too, with the model's scores kept.
+    n_best = translator.translate_n_best("I need a keyboard.", beam_width=2)
+    raw_n_best = translator.translate_n_best("I need a keyboard.", beam_width=2,
+                                             replace_unknown=False)
+    assert [s for _, s in n_best] == [s for _, s in raw_n_best]
+    assert not any(UNK in text for text, _ in n_best)
+
+
+def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
+    config = tiny_config.replace(level="word", embedding_dim=8, attention="luong",
+                                 max_target_tokens=60, num_pairs=300)
+    result = s2s.train(config, str(tmp_path), verbose=0)
+    prepared = s2s.prepare_data(config)
+    expected = build_lexicon(prepared.splits.train, prepared.source_vocab,
+                             prepared.target_vocab)
+    assert expected and result.translator.lexicon == expected
+    assert s2s.load_translator(str(tmp_path)).lexicon == expected
