@@ -32,7 +32,7 @@ def _train(args) -> int:
             overrides[key] = value  # a bare string: --set cell=gru
     config = get_preset(args.preset).replace(**overrides)
     result = train(config, args.output, skip_malformed=args.skip_malformed,
-                   verbose=args.verbose, strategy=args.strategy)
+                   verbose=args.verbose, strategy=args.strategy, init_from=args.init_from)
     print(f"saved to {args.output}")
     for key, value in result.metrics.items():
         print(f"  {key}: {value}")
@@ -159,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="set any Config field, e.g. --set cell=gru --set num_layers=2 "
                        "--set bidirectional=true --set attention=null (values are JSON, "
                        "or plain strings)")
+    train.add_argument("--init-from", metavar="MODEL_DIR",
+                       help="start from this saved model's weights (same architecture and "
+                       "vocabularies), e.g. to train on with --set learning_rate=1e-4")
     train.add_argument("--skip-malformed", action="store_true",
                        help="skip malformed corpus lines (their count is reported)")
     train.add_argument("--strategy", default="default", choices=("default", "mirrored"),

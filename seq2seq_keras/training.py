@@ -106,6 +106,22 @@ def prepare_data(config: Config, skip_malformed: bool = False) -> PreparedData:
     return PreparedData(config, splits, source_vocab, target_vocab, train, validation)
 
 
+def _start_from(model, path: str, prepared: PreparedData) -> None:
+    """Set `model`'s weights to those of the translator saved in `path`."""
+    start = Translator.load(path)
+    changed = [f"{field}={getattr(start.config, field)!r} (now "
+               f"{getattr(prepared.config, field)!r})" for field in _ARCHITECTURE
+               if getattr(start.config, field) != getattr(prepared.config, field)]
+    if changed:
+        raise ValueError(f"cannot start from {path}: its model has " + ", ".join(changed))
+    if (start.source_vocab, start.target_vocab) != (prepared.source_vocab,
+                                                    prepared.target_vocab):
+        raise ValueError(f"cannot start from {path}: its vocabularies differ from those of "
+                         "this corpus and config (data, num_pairs, split and vocabulary "
+                         "settings must be the same)")
+    model.set_weights(start.model.get_weights())
+
+
 class EpochTimer(keras.callbacks.Callback):
     """Records the wall-clock seconds of each epoch (validation included)."""
 
@@ -183,32 +199,42 @@ def get_strategy(name=None):
     raise ValueError(f"strategy must be 'default' or 'mirrored', got strategy={name!r}")
 
 
+# The fields that fix the layers' weights: a run can start from another's weights only
+# where these agree (see `train(init_from=...)`).
+_ARCHITECTURE = ("level", "cell", "units", "embedding_dim", "num_layers", "bidirectional",
+                 "attention", "attention_dim")
+
+
 def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
-          verbose="auto", strategy=None) -> TrainingResult:
+          verbose="auto", strategy=None, init_from: str | None = None) -> TrainingResult:
     """Train a model for `config` and save it as a `Translator` in `output_dir`.
 
     Callbacks: the best weights by validation loss are checkpointed every epoch and
     restored at the end; early stopping after `config.patience` epochs without
     improvement; `keras.callbacks.BackupAndRestore`, so that running the same call
-    again after an interruption resumes from the last finished epoch; a CSV log;
-    `TerminateOnNaN`.
+    again after an interruption resumes from the last finished epoch; a CSV log and
+    TensorBoard logs; `TerminateOnNaN`.
 
     Args:
         config: the run's `Config`.
         output_dir: where to write the translator (`model.weights.h5`,
             `translator.json`, at word level `lexicon.json`), `history.json`,
-            `metrics.json` and `training_log.csv`
+            `metrics.json`, `training_log.csv` and `tensorboard/`
             (`None`: a temporary folder, removed afterwards; nothing is written).
         skip_malformed: skip malformed corpus lines instead of failing.
         verbose: passed to `model.fit` (`"auto"`: progress bars).
         strategy: a `tf.distribute` strategy or its name (see `get_strategy`).
+        init_from: a saved translator to start from instead of random weights (to
+            train on, e.g. with a lower `learning_rate`); its architecture and
+            vocabularies must be the ones `config` gives. The optimizer starts
+            afresh.
 
     Returns:
         A `TrainingResult`.
     """
     if output_dir is None:
         with tempfile.TemporaryDirectory() as tmp:
-            return train(config, tmp, skip_malformed, verbose, strategy)
+            return train(config, tmp, skip_malformed, verbose, strategy, init_from)
     os.makedirs(output_dir, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     prepared = prepare_data(config, skip_malformed=skip_malformed)
@@ -220,6 +246,8 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     with strategy.scope():
         model = compile_model(build_training_model(
             config, len(prepared.source_vocab), len(prepared.target_vocab)), config)
+    if init_from is not None:
+        _start_from(model, init_from, prepared)
 
     best_path = os.path.join(output_dir, "best.weights.h5")
     backup_dir = os.path.join(output_dir, "backup")
@@ -241,6 +269,10 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
             else None),
         keras.callbacks.BackupAndRestore(backup_dir),
         keras.callbacks.CSVLogger(log_path, append=True),
+        # Per-epoch curves for `tensorboard --logdir DIR/tensorboard` (no graph, no
+        # profiling: they would cost time on every run).
+        keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard"),
+                                    write_graph=False, profile_batch=0),
         keras.callbacks.TerminateOnNaN(),
     ]
     if config.patience:
@@ -260,6 +292,7 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     steady = statistics.median(times[1:] or times) if times else None
     metrics = {
         "preset": config.name,
+        "initialized_from": init_from,
         "train_pairs": int(len(prepared.train[0])),
         "validation_pairs": int(len(prepared.validation[0])),
         "test_pairs": len(prepared.splits.test),

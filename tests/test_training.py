@@ -8,6 +8,7 @@ import time
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import write_corpus
 
 import seq2seq_keras as s2s
@@ -64,6 +65,15 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
         metrics = json.load(handle)
     assert metrics["val_loss_per_token"] == pytest.approx(min(history["val_loss"]), rel=1e-3)
     assert 0 < metrics["val_accuracy"] < 1 and metrics["peak_rss_mb"] > 0
+    # TensorBoard curves: one training and one validation loss per epoch.
+    for part, key in (("train", "loss"), ("validation", "val_loss")):
+        folder = os.path.join(output, "tensorboard", part)
+        losses = [value.tensor.float_val[0] if value.tensor.float_val else
+                  float(tf.make_ndarray(value.tensor))
+                  for name in os.listdir(folder)
+                  for event in tf.compat.v1.train.summary_iterator(os.path.join(folder, name))
+                  for value in event.summary.value if value.tag == "epoch_loss"]
+        assert losses == pytest.approx(history[key], rel=1e-5), part
     translator = s2s.load_translator(output)
     assert translator.config.seed == 3 and translator.config.epochs == 2
     capsys.readouterr()
@@ -154,3 +164,27 @@ def test_cli_sets_any_config_field(tmp_path, capsys):
     assert main(["train", "--preset", "quick", "--output", output, "--set", "colour=red"]) == 2
     assert "unknown Config fields: ['colour']" in capsys.readouterr().err
     assert main(["train", "--preset", "quick", "--output", output, "--set", "cell"]) == 2
+
+
+def test_cli_trains_on_from_a_saved_model(tmp_path, capsys):
+    first, second = str(tmp_path / "first"), str(tmp_path / "second")
+    base = ["train", "--preset", "quick", "--num-pairs", "300", "--verbose", "0"]
+    assert main(base + ["--epochs", "2", "--output", first]) == 0
+    start = s2s.load_translator(first)
+    validation = s2s.prepare_data(start.config).datasets()[1]
+    start_loss = s2s.compile_model(start.model, start.config).evaluate(validation, verbose=0)[0]
+    # One more epoch from those weights, at a learning rate too small to move them.
+    assert main(base + ["--epochs", "1", "--output", second, "--init-from", first,
+                        "--set", "learning_rate=1e-12"]) == 0
+    trained_on = s2s.load_translator(second)
+    for before, after in zip(start.model.get_weights(), trained_on.model.get_weights(),
+                             strict=True):
+        np.testing.assert_allclose(after, before, atol=1e-6)
+    with open(os.path.join(second, "metrics.json")) as handle:
+        metrics = json.load(handle)
+    assert metrics["initialized_from"] == first
+    assert metrics["val_loss_per_token"] == pytest.approx(start_loss, rel=1e-4)
+    # Another architecture cannot start from those weights; the error says why.
+    assert main(base + ["--epochs", "1", "--output", second, "--init-from", first,
+                        "--units", "8"]) == 2
+    assert "units=32 (now 8)" in capsys.readouterr().err

@@ -132,3 +132,14 @@ def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
                              prepared.target_vocab)
     assert expected and result.translator.lexicon == expected
     assert s2s.load_translator(str(tmp_path)).lexicon == expected
+
+
+def test_cli_keeps_unknown_words_on_request(capsys):
+    from seq2seq_keras.cli import main
+
+    assert main(["translate", "I need a keyboard.", "--beam-width", "1"]) == 0
+    replaced = capsys.readouterr().out
+    assert main(["translate", "I need a keyboard.", "--beam-width", "1",
+                 "--keep-unknown"]) == 0
+    kept = capsys.readouterr().out
+    assert UNK not in replaced and "clavier" in replaced and UNK in kept
