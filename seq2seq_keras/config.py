@@ -69,6 +69,10 @@ class Config:
         epochs: maximum number of epochs.
         optimizer: a Keras optimizer name (`"rmsprop"` in the blog).
         learning_rate: the optimizer's learning rate.
+        lr_decay: from epoch `lr_decay_start` (0-based) on, the learning rate is
+            multiplied by this once per epoch: `learning_rate * lr_decay ** max(0,
+            epoch - lr_decay_start)` (1: constant).
+        lr_decay_start: the first epoch of the decay.
         patience: early stopping patience on validation loss, in epochs (0: off).
         sort_window: batches per window of length-sorted pairs (1: no sorting). Pairs
             of similar length share a batch, which cuts padding.
@@ -102,6 +106,8 @@ class Config:
     epochs: int = 100
     optimizer: str = "rmsprop"
     learning_rate: float = 1e-3
+    lr_decay: float = 1.0
+    lr_decay_start: int = 0
     patience: int = 5
     sort_window: int = 20
     seed: int = 1337
@@ -152,6 +158,10 @@ class Config:
                              f"attention_dim={self.attention_dim!r}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got lr_decay={self.lr_decay}")
+        if self.lr_decay_start < 0:
+            raise ValueError(f"lr_decay_start must be >= 0, got {self.lr_decay_start}")
         if self.patience < 0:
             raise ValueError(f"patience must be >= 0, got patience={self.patience}")
 

@@ -213,7 +213,7 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     restored at the end; early stopping after `config.patience` epochs without
     improvement; `keras.callbacks.BackupAndRestore`, so that running the same call
     again after an interruption resumes from the last finished epoch; a CSV log and
-    TensorBoard logs; `TerminateOnNaN`.
+    TensorBoard logs; `TerminateOnNaN`; the learning-rate decay of `config.lr_decay`.
 
     Args:
         config: the run's `Config`.
@@ -275,6 +275,12 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
                                     write_graph=False, profile_batch=0),
         keras.callbacks.TerminateOnNaN(),
     ]
+    if config.lr_decay != 1.0:
+        # A function of the epoch alone, so a resumed run picks up the right rate;
+        # before the CSV log, which then records it.
+        callbacks.insert(1, keras.callbacks.LearningRateScheduler(
+            lambda epoch: config.learning_rate * config.lr_decay ** max(
+                0, epoch - config.lr_decay_start)))
     if config.patience:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss",
                                                        patience=config.patience))

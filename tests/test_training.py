@@ -188,3 +188,12 @@ def test_cli_trains_on_from_a_saved_model(tmp_path, capsys):
     assert main(base + ["--epochs", "1", "--output", second, "--init-from", first,
                         "--units", "8"]) == 2
     assert "units=32 (now 8)" in capsys.readouterr().err
+
+
+def test_learning_rate_decays_once_per_epoch(tmp_path):
+    config = s2s.get_preset("quick").replace(num_pairs=300, epochs=3, lr_decay=0.5,
+                                             lr_decay_start=1)
+    result = s2s.train(config, str(tmp_path), verbose=0)
+    assert result.history["learning_rate"] == pytest.approx([1e-2, 1e-2, 5e-3])
+    with pytest.raises(ValueError, match="lr_decay must be in"):
+        config.replace(lr_decay=1.5)
