@@ -173,14 +173,11 @@ class Translator:
                 results[row] = result
         return results
 
-    @staticmethod
-    def _sentences(sentences):
-        return [sentences] if isinstance(sentences, str) else list(sentences)
-
     def _encode_batch(self, sentences):
-        """`(whether one string was given, source ids of each sentence)`."""
+        """`(whether one string was given, the sentences as a list, their source ids)`."""
         single = isinstance(sentences, str)
-        return single, [self.encode_source(s) for s in ([sentences] if single else sentences)]
+        sentences = [sentences] if single else list(sentences)
+        return single, sentences, [self.encode_source(s) for s in sentences]
 
     @property
     def replaces_unknown(self) -> bool:
@@ -261,10 +258,9 @@ class Translator:
         >>> translator.translate("Go.")  # doctest: +SKIP
         'Va !'
         """
-        single, ids = self._encode_batch(sentences)
-        outputs = self._texts(self._sentences(sentences),
-                              self.translate_ids(ids, batch_size, beam_width, alpha,
-                                                 jit_compile),
+        single, sentences, ids = self._encode_batch(sentences)
+        outputs = self._texts(sentences, self.translate_ids(ids, batch_size, beam_width,
+                                                            alpha, jit_compile),
                               replace_unknown, batch_size)
         return outputs[0] if single else outputs
 
@@ -287,7 +283,7 @@ class Translator:
         """
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
-        single, ids = self._encode_batch(sentences)
+        single, sentences, ids = self._encode_batch(sentences)
         beam = self.compiled_search("beam")
 
         def run(array):
@@ -300,9 +296,8 @@ class Translator:
         # One flat list of hypotheses, so that [UNK] replacement runs in batches.
         flat = [(k, seq, float(score)) for k, best in enumerate(found) if best is not None
                 for seq, score in best]
-        sources = self._sentences(sentences)
-        texts = iter(self._texts([sources[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
-                                 replace_unknown, batch_size))
+        texts = iter(self._texts([sentences[k] for k, _, _ in flat],
+                                 [seq for _, seq, _ in flat], replace_unknown, batch_size))
         scores = iter(score for _, _, score in flat)
         results = [[("", 0.0)] if best is None else
                    [(next(texts), next(scores)) for _ in best] for best in found]
@@ -359,12 +354,12 @@ class Translator:
         """
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got temperature={temperature}")
-        single, ids = self._encode_batch(sentences)
+        single, sentences, ids = self._encode_batch(sentences)
         fn = self.compiled_search("sample")
         outputs = self._run_batched(ids, batch_size, lambda a: fn(
             a, tf.constant(temperature, tf.float32), tf.constant(top_k),
             tf.constant(seed)).numpy())
-        texts = self._texts(self._sentences(sentences), outputs, replace_unknown, batch_size)
+        texts = self._texts(sentences, outputs, replace_unknown, batch_size)
         return texts[0] if single else texts
 
     # -- persistence -------------------------------------------------------------
