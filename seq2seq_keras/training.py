@@ -106,6 +106,12 @@ def prepare_data(config: Config, skip_malformed: bool = False) -> PreparedData:
     return PreparedData(config, splits, source_vocab, target_vocab, train, validation)
 
 
+# The fields that fix the layers' weights: a run can start from another's weights only
+# where these agree (see `train(init_from=...)`).
+_ARCHITECTURE = ("level", "cell", "units", "embedding_dim", "num_layers", "bidirectional",
+                 "attention", "attention_dim")
+
+
 def _start_from(model, path: str, prepared: PreparedData) -> None:
     """Set `model`'s weights to those of the translator saved in `path`."""
     start = Translator.load(path)
@@ -197,12 +203,6 @@ def get_strategy(name=None):
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     raise ValueError(f"strategy must be 'default' or 'mirrored', got strategy={name!r}")
-
-
-# The fields that fix the layers' weights: a run can start from another's weights only
-# where these agree (see `train(init_from=...)`).
-_ARCHITECTURE = ("level", "cell", "units", "embedding_dim", "num_layers", "bidirectional",
-                 "attention", "attention_dim")
 
 
 def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
