@@ -12,7 +12,7 @@ from . import decoding
 from .config import Config
 from .data import normalize
 from .models import build_attention_model, build_inference_models, build_training_model
-from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID, Vocabulary
+from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary
 from .unknown import replace_unknown
 
 __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
@@ -184,29 +184,27 @@ class Translator:
         """Whether `[UNK]` can be replaced: a word-level model with attention."""
         return self.config.level == "word" and self.config.attention is not None
 
-    def _texts(self, sentences, outputs, replace=True, batch_size=64):
+    def _texts(self, sentences, source_ids, outputs, replace=True, batch_size=64):
         """Text of each output ids (`""` for `None`), `[UNK]` replaced if `replace`.
 
-        `sentences[k]` is the source of `outputs[k]`.
+        `sentences[k]`, encoded as `source_ids[k]`, is the source of `outputs[k]`.
         """
         tokens = [[] if ids is None else self.target_vocab.decode_tokens(ids)
                   for ids in outputs]
         rows = [k for k, t in enumerate(tokens) if UNK in t]
         if replace and rows and self.replaces_unknown:
             index = self.target_vocab._index
-            sources = [self.source_vocab.tokenize(normalize(sentences[k])) for k in rows]
-            # Teacher-forced attention of the translations themselves: row i of the
-            # weights is where the decoder looked when it wrote output token i.
-            pairs = [([self.source_vocab._index.get(w, UNK_ID) for w in source],
-                      [START_ID, *[index[t] for t in tokens[k]]])
-                     for source, k in zip(sources, rows, strict=True)]
             for start in range(0, len(rows), batch_size):
-                chunk = range(start, min(start + batch_size, len(rows)))
-                weights = self.attention_model([_padded([pairs[c][0] for c in chunk]),
-                                                _padded([pairs[c][1] for c in chunk])])
-                for c, w in zip(chunk, weights.numpy(), strict=True):
-                    tokens[rows[c]] = replace_unknown(
-                        sources[c], tokens[rows[c]], w, self.lexicon, self.source_vocab)
+                chunk = rows[start:start + batch_size]
+                # Teacher-forced attention of the translations themselves: row i of
+                # the weights is where the decoder looked when it wrote output token i.
+                weights = self.attention_model([
+                    _padded([source_ids[k] for k in chunk]),
+                    _padded([[START_ID, *[index[t] for t in tokens[k]]] for k in chunk])])
+                for k, w in zip(chunk, weights.numpy(), strict=True):
+                    words = self.source_vocab.tokenize(normalize(sentences[k]))
+                    tokens[k] = replace_unknown(words, tokens[k], w, self.lexicon,
+                                                self.source_vocab)
         return [self.target_vocab.join(t) for t in tokens]
 
     def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=0.6,
@@ -259,8 +257,8 @@ class Translator:
         'Va !'
         """
         single, sentences, ids = self._encode_batch(sentences)
-        outputs = self._texts(sentences, self.translate_ids(ids, batch_size, beam_width,
-                                                            alpha, jit_compile),
+        outputs = self._texts(sentences, ids, self.translate_ids(ids, batch_size, beam_width,
+                                                                 alpha, jit_compile),
                               replace_unknown, batch_size)
         return outputs[0] if single else outputs
 
@@ -297,7 +295,8 @@ class Translator:
         flat = [(k, seq, float(score)) for k, best in enumerate(found) if best is not None
                 for seq, score in best]
         texts = iter(self._texts([sentences[k] for k, _, _ in flat],
-                                 [seq for _, seq, _ in flat], replace_unknown, batch_size))
+                                 [ids[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
+                                 replace_unknown, batch_size))
         scores = iter(score for _, _, score in flat)
         results = [[("", 0.0)] if best is None else
                    [(next(texts), next(scores)) for _ in best] for best in found]
@@ -359,7 +358,7 @@ class Translator:
         outputs = self._run_batched(ids, batch_size, lambda a: fn(
             a, tf.constant(temperature, tf.float32), tf.constant(top_k),
             tf.constant(seed)).numpy())
-        texts = self._texts(sentences, outputs, replace_unknown, batch_size)
+        texts = self._texts(sentences, ids, outputs, replace_unknown, batch_size)
         return texts[0] if single else texts
 
     # -- persistence -------------------------------------------------------------
