@@ -218,8 +218,8 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     Args:
         config: the run's `Config`.
         output_dir: where to write the translator (`model.weights.h5`,
-            `translator.json`, at word level `lexicon.json`), `history.json`,
-            `metrics.json`, `training_log.csv` and `tensorboard/`
+            `translator.json`, `lexicon.json` for a word-level attention model),
+            `history.json`, `metrics.json`, `training_log.csv` and `tensorboard/`
             (`None`: a temporary folder, removed afterwards; nothing is written).
         skip_malformed: skip malformed corpus lines instead of failing.
         verbose: passed to `model.fit` (`"auto"`: progress bars).
@@ -319,11 +319,11 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
             _blog_equivalent_loss(val_loss, prepared.validation[1]), 4),
         "val_accuracy": round(float(val_accuracy), 4),
     }
-    # Word level: the lexicon that replaces the [UNK] of translations (see `unknown`).
-    lexicon = (build_lexicon(prepared.splits.train, prepared.source_vocab,
-                             prepared.target_vocab) if config.level == "word" else None)
-    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab,
-                            lexicon)
+    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab)
+    if translator.replaces_unknown:
+        # The lexicon that replaces the [UNK] of translations (see `unknown`).
+        translator.lexicon = build_lexicon(prepared.splits.train, prepared.source_vocab,
+                                           prepared.target_vocab)
     translator.save(output_dir)
     for name, content in (("history.json", history), ("metrics.json", metrics)):
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:

@@ -432,9 +432,9 @@ class Translator:
         else:
             model.load_weights(weights[0])
         # Optional: a model saved without one drops the [UNK] it cannot copy.
-        lexicon = None
-        if os.path.isfile(os.path.join(path, _LEXICON_FILE)):
-            with open(os.path.join(path, _LEXICON_FILE), encoding="utf-8") as handle:
+        lexicon, lexicon_path = None, os.path.join(path, _LEXICON_FILE)
+        if os.path.isfile(lexicon_path):
+            with open(lexicon_path, encoding="utf-8") as handle:
                 lexicon = json.load(handle)
         return cls(model, config, source_vocab, target_vocab, lexicon)
 

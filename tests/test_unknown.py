@@ -58,7 +58,7 @@ def test_each_unknown_is_translated_copied_or_dropped():
     assert result == ["J'", "ai", "rencontré", "Zelda", "en", "1999", "et", "un", "clavier",
                       "."]
     # A known capitalized word first in the sentence is no name: dropped; an unknown
-    # one is.
+    # one is copied.
     vocab_with_the = s2s.Vocabulary(["The", "end"], level="word")
     assert replace_unknown(["The", "end"], [UNK, "fin"], np.eye(2), {},
                            vocab_with_the) == ["fin"]
