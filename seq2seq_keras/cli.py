@@ -164,9 +164,11 @@ def _parser() -> argparse.ArgumentParser:
                        "vocabularies), e.g. to train on with --set learning_rate=1e-4")
     train.add_argument("--skip-malformed", action="store_true",
                        help="skip malformed corpus lines (their count is reported)")
-    train.add_argument("--strategy", default="default", choices=("default", "mirrored"),
-                       help="tf.distribute strategy: one device, or all local GPUs / "
-                       "logical CPU devices (MirroredStrategy)")
+    train.add_argument("--strategy", default="default",
+                       choices=("default", "mirrored", "multi-worker"),
+                       help="tf.distribute strategy: one device; all local GPUs / logical "
+                       "CPU devices (MirroredStrategy); or the machines in TF_CONFIG, each "
+                       "running this same command (MultiWorkerMirroredStrategy)")
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                        help="Keras fit verbosity: 1 shows progress bars")
 

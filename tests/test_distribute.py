@@ -1,10 +1,13 @@
-"""Training under tf.distribute: MirroredStrategy over two logical CPU devices.
+"""Training under tf.distribute: MirroredStrategy over two logical CPU devices, and
+MultiWorkerMirroredStrategy over two worker processes on 127.0.0.1.
 
-Each run happens in a fresh process: logical devices must be set before
-TensorFlow starts.
+Each run happens in a fresh process: logical devices and collective ops must be set
+before TensorFlow starts.
 """
 
 import json
+import os
+import socket
 import subprocess
 import sys
 
@@ -16,20 +19,45 @@ import json, sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import numpy as np
 import seq2seq_keras as s2s
 strategy = s2s.training.get_strategy(sys.argv[2])
 config = s2s.get_preset("quick").replace(num_pairs=400, epochs=2)
 result = s2s.train(config, sys.argv[1], verbose=0, strategy=strategy)
+np.savez(sys.argv[1] + "/weights.npz", *result.translator.model.get_weights())
 print(json.dumps({"replicas": strategy.num_replicas_in_sync,
                   "val_loss": result.history["val_loss"]}))
 """
 
 
-def _run(output, strategy, env=None):
-    result = subprocess.run([sys.executable, "-c", SCRIPT, output, strategy],
-                            capture_output=True, text=True, env=env, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _command(output, strategy):
+    return [sys.executable, "-c", SCRIPT, output, strategy]
+
+
+def _result(returncode, stdout, stderr):
+    assert returncode == 0, stderr[-3000:]
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _run(output, strategy):
+    result = subprocess.run(_command(output, strategy), capture_output=True, text=True,
+                            timeout=600)
+    return _result(result.returncode, result.stdout, result.stderr)
+
+
+def _weights(output):
+    with np.load(os.path.join(output, "weights.npz")) as saved:
+        return [saved[name] for name in saved.files]
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
 
 
 @pytest.mark.slow
@@ -42,3 +70,47 @@ def test_mirrored_on_two_cpu_devices_matches_one_device(tmp_path):
     # then averaged. A loss counted twice, or gradients summed instead of averaged,
     # would be off by 100%, not 1%.
     np.testing.assert_allclose(two["val_loss"], one["val_loss"], rtol=0.02)
+
+
+@pytest.mark.slow
+def test_multi_worker_processes_end_with_identical_weights(tmp_path):
+    one = _run(str(tmp_path / "one"), "default")
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
+    workers = []
+    for index in range(2):
+        env = dict(os.environ, TF_CONFIG=json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        # Output to files, not pipes: a worker blocked on a full pipe would stall
+        # the other one at the next all-reduce.
+        logs = [open(tmp_path / f"worker{index}.{name}", "w+") for name in ("out", "err")]
+        workers.append((subprocess.Popen(
+            _command(str(tmp_path / f"worker{index}"), "multi-worker"), env=env,
+            stdout=logs[0], stderr=logs[1], text=True), logs))
+    results = []
+    for worker, logs in workers:
+        try:
+            worker.wait(timeout=600)
+        finally:
+            worker.kill()
+        for log in logs:
+            log.seek(0)
+        results.append(_result(worker.returncode, logs[0].read(), logs[1].read()))
+        for log in logs:
+            log.close()
+    assert [r["replicas"] for r in results] == [2, 2]
+    # Synchronous training: the workers start from the chief's weights and apply
+    # the same all-reduced gradients, so they end bit for bit the same.
+    for chief, other in zip(_weights(tmp_path / "worker0"), _weights(tmp_path / "worker1"),
+                            strict=True):
+        np.testing.assert_array_equal(chief, other)
+    assert results[0]["val_loss"] == results[1]["val_loss"]
+    # Each global batch is split between the workers and the gradients averaged:
+    # close to one device, as with MirroredStrategy above.
+    np.testing.assert_allclose(results[0]["val_loss"], one["val_loss"], rtol=0.02)
+
+
+def test_unknown_strategy_name_lists_the_known_ones():
+    import seq2seq_keras as s2s
+
+    with pytest.raises(ValueError, match="'default', 'mirrored' or 'multi-worker'"):
+        s2s.training.get_strategy("parameter-server")
