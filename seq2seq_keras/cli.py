@@ -89,10 +89,10 @@ def _evaluate(args) -> int:
     if args.max_sentences:
         references = dict(list(references.items())[: args.max_sentences])
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
-                                 beam_width=args.beam_width,
+                                 beam_width=args.beam_width, alpha=args.alpha,
                                  replace_unknown=not args.keep_unknown)
     summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
-               "replace_unknown": not args.keep_unknown,
+               "alpha": args.alpha, "replace_unknown": not args.keep_unknown,
                "skipped_too_long": len(references) - result.sentences, **result.summary()}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     if args.hypotheses:
@@ -191,6 +191,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
     evaluate.add_argument("--beam-width", type=int, default=1,
                           help="1: greedy search; more: beam search")
+    evaluate.add_argument("--alpha", type=float, default=0.6,
+                          help="beam search's length normalization (0: none)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)

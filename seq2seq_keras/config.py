@@ -198,15 +198,18 @@ PRESETS: dict[str, Config] = {
         test_fraction=0.05, units=256, batch_size=64, epochs=100, optimizer="rmsprop",
         learning_rate=1e-3, patience=5,
     ),
-    # The recommended model: words, a bidirectional encoder, Luong attention, trained
-    # on the whole corpus (pairs up to 30 source / 35 target tokens).
+    # The recommended model and the shipped one: words, a bidirectional encoder, Luong
+    # attention, trained on the whole corpus (pairs up to 30 source / 35 target
+    # tokens). Adam at 1e-3 for 14 epochs, then the rate times 0.6 every epoch for 8
+    # more (6e-4 down to 1.7e-5): validation loss 1.000 after 22 epochs, about 1 h 45
+    # on 2 CPU cores, where 20 epochs at a constant 1e-3 stopped improving at 1.074.
     "word_attention": Config(
         name="word_attention", level="word", num_pairs=None, validation_fraction=0.02,
         test_fraction=0.05, max_source_length=30, max_target_length=35,
         max_source_tokens=10_000, max_target_tokens=12_000, embedding_dim=128, units=256,
         bidirectional=True, attention="luong", attention_dim=256, dropout=0.2,
-        batch_size=128, epochs=20, optimizer="adam", learning_rate=1e-3, clipnorm=5.0,
-        patience=2, sort_window=50,
+        batch_size=128, epochs=22, optimizer="adam", learning_rate=1e-3, clipnorm=5.0,
+        lr_decay=0.6, lr_decay_start=13, patience=2, sort_window=50,
     ),
     # A tiny model for smoke runs and tests: seconds, not minutes.
     "quick": Config(

@@ -37,3 +37,21 @@ def test_compiled_greedy_equals_the_reference_loop_on_the_shipped_models():
                    if translator.fits(s)][:200:40]
         assert translator.translate(sources, replace_unknown=False) == [
             translator.translate_reference(s) for s in sources], name
+
+
+def test_cli_evaluate_passes_length_normalization_to_beam_search(tmp_path, capsys):
+    from seq2seq_keras.cli import main
+
+    words = {}
+    for alpha in (0.0, 2.0):
+        hypotheses = tmp_path / f"alpha{alpha}.txt"
+        assert main(["evaluate", "--split", "validation", "--max-sentences", "150",
+                     "--beam-width", "4", "--alpha", str(alpha),
+                     "--hypotheses", str(hypotheses)]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert (summary["alpha"], summary["beam_width"], summary["sentences"]) == (
+            alpha, 4, 150)
+        words[alpha] = hypotheses.read_text(encoding="utf-8").split()
+    # Without normalization every extra token only lowers a hypothesis' score, so
+    # beam search prefers shorter translations than with a strong normalization.
+    assert len(words[2.0]) > len(words[0.0])
