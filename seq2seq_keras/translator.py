@@ -207,7 +207,7 @@ class Translator:
                                                 self.source_vocab)
         return [self.target_vocab.join(t) for t in tokens]
 
-    def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=0.6,
+    def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=decoding.DEFAULT_ALPHA,
                       jit_compile=False):
         """Decode lists of source ids in batches; returns arrays of output ids.
 
@@ -230,7 +230,7 @@ class Translator:
             .numpy())
 
     def translate(self, sentences, batch_size: int = 64, beam_width: int = 1,
-                  alpha: float = 0.6, jit_compile: bool = False,
+                  alpha: float = decoding.DEFAULT_ALPHA, jit_compile: bool = False,
                   replace_unknown: bool = True):
         """Translate a sentence or a list of sentences (compiled, batched search).
 
@@ -262,8 +262,9 @@ class Translator:
                               replace_unknown, batch_size)
         return outputs[0] if single else outputs
 
-    def translate_n_best(self, sentences, beam_width: int = 4, alpha: float = 0.6,
-                         batch_size: int = 64, replace_unknown: bool = True):
+    def translate_n_best(self, sentences, beam_width: int = 4,
+                         alpha: float = decoding.DEFAULT_ALPHA, batch_size: int = 64,
+                         replace_unknown: bool = True):
         """The `beam_width` best translations, as `(text, score)` pairs, best first.
 
         Scores are length-normalized log-probabilities (higher is better).
