@@ -201,8 +201,8 @@ PRESETS: dict[str, Config] = {
     # The recommended model and the shipped one: words, a bidirectional encoder, Luong
     # attention, trained on the whole corpus (pairs up to 30 source / 35 target
     # tokens). Adam at 1e-3 for 14 epochs, then the rate times 0.6 every epoch for 8
-    # more (6e-4 down to 1.7e-5): validation loss 1.000 after 22 epochs, about 1 h 45
-    # on 2 CPU cores, where 20 epochs at a constant 1e-3 stopped improving at 1.074.
+    # more (6e-4 down to 1.7e-5): validation loss 1.000 after 22 epochs, 1 h 43 on 2
+    # CPU cores, where 20 epochs at a constant 1e-3 had stopped improving at 1.074.
     "word_attention": Config(
         name="word_attention", level="word", num_pairs=None, validation_fraction=0.02,
         test_fraction=0.05, max_source_length=30, max_target_length=35,

@@ -86,12 +86,14 @@ def test_multi_worker_processes_end_with_identical_weights(tmp_path):
         workers.append((subprocess.Popen(
             _command(str(tmp_path / f"worker{index}"), "multi-worker"), env=env,
             stdout=logs[0], stderr=logs[1], text=True), logs))
+    try:
+        for worker, _ in workers:
+            worker.wait(timeout=600)
+    finally:
+        for worker, _ in workers:
+            worker.kill()
     results = []
     for worker, logs in workers:
-        try:
-            worker.wait(timeout=600)
-        finally:
-            worker.kill()
         for log in logs:
             log.seek(0)
         results.append(_result(worker.returncode, logs[0].read(), logs[1].read()))
