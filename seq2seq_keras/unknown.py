@@ -18,9 +18,9 @@ The lexicon pairs each source word `e` with the out-of-vocabulary target word `f
 of highest Dice coefficient `2 c(e, f) / (c(e) + c(f))` over the training pairs,
 where `c` counts the pairs in which words occur. Built in about a second on the
 full corpus by `train`, saved with the model (`lexicon.json`). On the validation
-split, with beam 4 (alpha 0.6), BLEU goes from 45.9 to 48.7 and chrF from 63.7 to 64.8 for the
-shipped model; the settings were chosen there (on the model shipped before it), the
-README's test figures measured after.
+split, with beam 4 (alpha 0.6), BLEU goes from 45.9 to 48.7 and chrF from 63.7 to
+64.8 for the shipped model; the settings were chosen there (on the model shipped
+before it), the README's test figures measured after.
 """
 
 from __future__ import annotations
