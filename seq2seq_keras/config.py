@@ -65,6 +65,10 @@ class Config:
             that feeds the softmax (and of Bahdanau's score layer).
         dropout: dropout rate on the embeddings and before the softmax (0: none).
         clipnorm: clip each gradient to this norm (`None`: no clipping).
+        label_smoothing: train towards `(1 - label_smoothing)` on the reference token
+            and `label_smoothing` spread evenly over the whole target vocabulary
+            (0: plain cross-entropy). A regularizer: the model stops pushing its
+            probabilities to 0 and 1.
         batch_size: pairs per batch.
         epochs: maximum number of epochs.
         optimizer: a Keras optimizer name (`"rmsprop"` in the blog).
@@ -102,6 +106,7 @@ class Config:
     attention_dim: int = 256
     dropout: float = 0.0
     clipnorm: float | None = None
+    label_smoothing: float = 0.0
     batch_size: int = 64
     epochs: int = 100
     optimizer: str = "rmsprop"
@@ -153,6 +158,9 @@ class Config:
                              f"attention={self.attention!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got dropout={self.dropout}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError("label_smoothing must be in [0, 1), got "
+                             f"label_smoothing={self.label_smoothing}")
         if not isinstance(self.attention_dim, int) or self.attention_dim <= 0:
             raise ValueError("attention_dim must be a positive integer, got "
                              f"attention_dim={self.attention_dim!r}")

@@ -78,13 +78,25 @@ class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
     The mask comes from the targets themselves, so it does not depend on Keras
     propagating masks to the model output. The classic example averages over padded
     positions too, which makes its loss look smaller than the per-token loss.
+
+    Args:
+        label_smoothing: the target distribution puts `1 - label_smoothing` on the
+            reference token and spreads `label_smoothing` evenly over all `K` tokens,
+            so the loss is `(1 - e) * -log p[ref] + e * mean_k(-log p[k])`.
     """
 
-    def __init__(self, name="masked_sparse_categorical_crossentropy", **kwargs):
+    def __init__(self, label_smoothing=0.0, name="masked_sparse_categorical_crossentropy",
+                 **kwargs):
         super().__init__(name=name, **kwargs)
+        self.label_smoothing = float(label_smoothing)
 
     def call(self, y_true, y_pred):
-        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+        loss = keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+        if self.label_smoothing:
+            # The same clipping as Keras' cross-entropy on probabilities.
+            uniform = -ops.mean(ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=-1)
+            loss = (1.0 - self.label_smoothing) * loss + self.label_smoothing * uniform
+        return loss
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         losses = self.call(y_true, y_pred)
@@ -92,6 +104,9 @@ class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
         if sample_weight is not None:
             mask = mask * ops.cast(sample_weight, losses.dtype)
         return _scale_for_replicas(ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0))
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
 def _scale_for_replicas(loss):
@@ -375,6 +390,7 @@ def compile_model(model: keras.Model, config: Config) -> keras.Model:
     if config.clipnorm:
         options["clipnorm"] = config.clipnorm
     optimizer = keras.optimizers.get({"class_name": config.optimizer, "config": options})
-    model.compile(optimizer=optimizer, loss=MaskedSparseCategoricalCrossentropy(),
+    model.compile(optimizer=optimizer,
+                  loss=MaskedSparseCategoricalCrossentropy(config.label_smoothing),
                   metrics=[MaskedAccuracy()])
     return model

@@ -334,6 +334,11 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     history = _read_log(log_path)
     times = history.get("seconds", timer.seconds)
 
+    if config.label_smoothing:
+        # The smoothed loss chose the epochs; report the plain cross-entropy, the
+        # figure that compares with runs without smoothing.
+        with strategy.scope():
+            compile_model(model, config.replace(label_smoothing=0.0))
     val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)
     # The first epoch includes tracing; the median of the later ones is the steady state.
     steady = statistics.median(times[1:] or times) if times else None

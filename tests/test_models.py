@@ -94,6 +94,26 @@ def test_masked_loss_ignores_padding():
     np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
 
 
+def test_label_smoothing_is_cross_entropy_with_a_smoothed_target():
+    rng = np.random.default_rng(4)
+    y_pred = rng.dirichlet(np.ones(TGT), size=(2, 4)).astype("float32")
+    y_true = np.array([[5, 6, 0, 0], [7, 8, 9, 0]], "int32")
+    # The target distribution written out: 1 - e + e/K on the reference, e/K elsewhere.
+    smoothing = 0.1
+    target = np.full(y_pred.shape, smoothing / TGT)
+    np.put_along_axis(target, y_true[..., None], 1 - smoothing + smoothing / TGT, -1)
+    per_token = -(target * np.log(y_pred)).sum(-1)
+    expected = per_token[y_true != 0].mean()
+    loss_fn = MaskedSparseCategoricalCrossentropy(label_smoothing=smoothing)
+    np.testing.assert_allclose(float(loss_fn(y_true, y_pred)), expected, rtol=1e-5)
+    # More than the plain loss (the smoothed target has entropy), and it survives a
+    # saved config.
+    assert float(loss_fn(y_true, y_pred)) > float(
+        MaskedSparseCategoricalCrossentropy()(y_true, y_pred))
+    restored = MaskedSparseCategoricalCrossentropy.from_config(loss_fn.get_config())
+    assert restored.label_smoothing == smoothing
+
+
 def test_masked_accuracy_counts_real_tokens_only():
     metric = MaskedAccuracy()
     y_true = np.array([[5, 6, 0, 0]], "int32")
