@@ -7,26 +7,40 @@ before TensorFlow starts.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
 SCRIPT = """
-import json, sys
+import json, os, sys, time
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import numpy as np
 import seq2seq_keras as s2s
 strategy = s2s.training.get_strategy(sys.argv[2])
+if os.environ.get("STALL"):
+    # Stand still at the third batch of the second epoch, so that the test can kill
+    # every worker at the same point, mid-epoch, as a lost machine would stop them.
+    class Stall(s2s.training.EpochTimer):
+        def on_epoch_begin(self, epoch, logs=None):
+            super().on_epoch_begin(epoch, logs)
+            self.epoch = epoch
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.epoch == 1 and batch == 2:
+                open(os.path.join(sys.argv[1], "stalled"), "w").close()
+                time.sleep(600)
+    s2s.training.EpochTimer = Stall
 config = s2s.get_preset("quick").replace(num_pairs=400, epochs=2)
 result = s2s.train(config, sys.argv[1], verbose=0, strategy=strategy)
 np.savez(sys.argv[1] + "/weights.npz", *result.translator.model.get_weights())
 print(json.dumps({"replicas": strategy.num_replicas_in_sync,
-                  "val_loss": result.history["val_loss"]}))
+                  "val_loss": result.history["val_loss"], "epoch": result.history["epoch"]}))
 """
 
 
@@ -72,20 +86,22 @@ def test_mirrored_on_two_cpu_devices_matches_one_device(tmp_path):
     np.testing.assert_allclose(two["val_loss"], one["val_loss"], rtol=0.02)
 
 
-@pytest.mark.slow
-def test_multi_worker_processes_end_with_identical_weights(tmp_path):
-    one = _run(str(tmp_path / "one"), "default")
+def _start_workers(tmp_path, **env):
     cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
     workers = []
     for index in range(2):
-        env = dict(os.environ, TF_CONFIG=json.dumps(
+        worker_env = dict(os.environ, **env, TF_CONFIG=json.dumps(
             {"cluster": cluster, "task": {"type": "worker", "index": index}}))
         # Output to files, not pipes: a worker blocked on a full pipe would stall
         # the other one at the next all-reduce.
         logs = [open(tmp_path / f"worker{index}.{name}", "w+") for name in ("out", "err")]
         workers.append((subprocess.Popen(
-            _command(str(tmp_path / f"worker{index}"), "multi-worker"), env=env,
+            _command(str(tmp_path / f"worker{index}"), "multi-worker"), env=worker_env,
             stdout=logs[0], stderr=logs[1], text=True), logs))
+    return workers
+
+
+def _finish_workers(workers):
     try:
         for worker, _ in workers:
             worker.wait(timeout=600)
@@ -99,6 +115,10 @@ def test_multi_worker_processes_end_with_identical_weights(tmp_path):
         results.append(_result(worker.returncode, logs[0].read(), logs[1].read()))
         for log in logs:
             log.close()
+    return results
+
+
+def _assert_workers_agree(tmp_path, results):
     assert [r["replicas"] for r in results] == [2, 2]
     # Synchronous training: the workers start from the chief's weights and apply
     # the same all-reduced gradients, so they end bit for bit the same.
@@ -106,9 +126,47 @@ def test_multi_worker_processes_end_with_identical_weights(tmp_path):
                             strict=True):
         np.testing.assert_array_equal(chief, other)
     assert results[0]["val_loss"] == results[1]["val_loss"]
+
+
+@pytest.mark.slow
+def test_multi_worker_processes_end_with_identical_weights(tmp_path):
+    one = _run(str(tmp_path / "one"), "default")
+    results = _finish_workers(_start_workers(tmp_path))
+    _assert_workers_agree(tmp_path, results)
     # Each global batch is split between the workers and the gradients averaged:
     # close to one device, as with MirroredStrategy above.
     np.testing.assert_allclose(results[0]["val_loss"], one["val_loss"], rtol=0.02)
+
+
+@pytest.mark.slow
+def test_killed_multi_worker_run_resumes_on_every_worker(tmp_path):
+    workers = _start_workers(tmp_path, STALL="1")
+    try:
+        markers = [tmp_path / f"worker{index}" / "stalled" for index in range(2)]
+        deadline = time.time() + 300
+        while time.time() < deadline and not all(m.exists() for m in markers):
+            assert all(worker.poll() is None for worker, _ in workers), \
+                "a worker ended before it could be killed"
+            time.sleep(0.1)
+        assert all(m.exists() for m in markers), "the workers never reached epoch 2"
+    finally:
+        for worker, logs in workers:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            for log in logs:
+                log.close()
+    for index in range(2):
+        assert not (tmp_path / f"worker{index}" / "translator.json").exists()
+    # The same command again, on every worker: each restores its own backup of the
+    # first epoch and trains the second only.
+    results = _finish_workers(_start_workers(tmp_path))
+    _assert_workers_agree(tmp_path, results)
+    for result in results:
+        assert result["epoch"] == [0, 1]
+        # Restored weights, not a fresh start: the new process's first pass over the
+        # data has the first epoch's order, so from the initial weights it would give
+        # the first epoch's loss again; from the restored ones it goes lower.
+        assert result["val_loss"][1] < result["val_loss"][0] - 0.05
 
 
 def test_unknown_strategy_name_lists_the_known_ones():
