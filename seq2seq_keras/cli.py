@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="1: greedy search; more: beam search")
     evaluate.add_argument("--alpha", type=float,
                           help="beam search's length normalization (0: none; default: "
-                          "seq2seq_keras.decoding.DEFAULT_ALPHA, 1.0)")
+                          "seq2seq_keras.decoding.DEFAULT_ALPHA, 1.6)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)
