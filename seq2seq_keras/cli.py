@@ -11,6 +11,10 @@ import argparse
 import json
 import sys
 
+# The package's __init__ has imported decoding (and Keras) already; the constant costs
+# nothing here and gives --help the real default.
+from .decoding import DEFAULT_ALPHA
+
 __all__ = ["main"]
 
 
@@ -81,20 +85,18 @@ def _translate(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .decoding import DEFAULT_ALPHA
     from .evaluation import evaluate_translator, split_references
     from .translator import load_translator
 
-    alpha = DEFAULT_ALPHA if args.alpha is None else args.alpha
     translator = load_translator(args.model)
     references = split_references(translator.config, args.split)
     if args.max_sentences:
         references = dict(list(references.items())[: args.max_sentences])
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
-                                 beam_width=args.beam_width, alpha=alpha,
+                                 beam_width=args.beam_width, alpha=args.alpha,
                                  replace_unknown=not args.keep_unknown)
     summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
-               "alpha": alpha if args.beam_width > 1 else None,
+               "alpha": args.alpha if args.beam_width > 1 else None,
                "replace_unknown": not args.keep_unknown,
                "skipped_too_long": len(references) - result.sentences, **result.summary()}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
@@ -194,9 +196,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
     evaluate.add_argument("--beam-width", type=int, default=1,
                           help="1: greedy search; more: beam search")
-    evaluate.add_argument("--alpha", type=float,
+    evaluate.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                           help="beam search's length normalization (0: none; default: "
-                          "seq2seq_keras.decoding.DEFAULT_ALPHA, 1.6)")
+                          "seq2seq_keras.decoding.DEFAULT_ALPHA)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)
