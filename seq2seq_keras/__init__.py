@@ -21,7 +21,7 @@ from .models import build_inference_models, build_training_model, compile_model
 from .text import Vocabulary
 from .training import PreparedData, prepare_data, train
 from .translator import SentenceTooLongError, Translator, default_model_path, load_translator
-from .unknown import build_lexicon, replace_unknown
+from .unknown import attention_alignments, build_lexicon, replace_unknown
 
 __all__ = [
     "__version__",
@@ -39,6 +39,7 @@ __all__ = [
     "Splits",
     "Translator",
     "Vocabulary",
+    "attention_alignments",
     "build_inference_models",
     "build_lexicon",
     "build_training_model",

@@ -130,6 +130,18 @@ def _export(args) -> int:
     return 0
 
 
+def _lexicon(args) -> int:
+    from .datasets import load_splits
+    from .translator import load_translator
+
+    translator = load_translator(args.model)
+    lexicon = translator.learn_lexicon(load_splits(translator.config).train)
+    translator.save_lexicon(args.model)
+    print(f"{len(lexicon)} English words paired with a French word outside the vocabulary; "
+          f"written to {args.model}")
+    return 0
+
+
 def _command(commands, name, help, run, model=False):
     """A subcommand with defaults in its help, and `--model` if it reads a model."""
     from .translator import default_model_path
@@ -211,6 +223,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="sentences for the slow reference loop and the batch-1 runs")
     bench.add_argument("--beam-width", type=int, default=4)
     bench.add_argument("--json", action="store_true", help="print JSON rows, not a table")
+
+    lexicon = _command(commands, "lexicon", "learn a model's lexicon for [UNK] again from "
+                       "its training split, aligned by its attention (lexicon.json)", _lexicon)
+    lexicon.add_argument("--model", required=True, help="a folder written by `train`")
 
     export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
                       "strings to French", _export, model=True)

@@ -28,7 +28,6 @@ from .datasets import encode_pairs, load_splits, make_dataset
 from .models import build_training_model, compile_model
 from .text import Vocabulary
 from .translator import Translator
-from .unknown import build_lexicon
 
 __all__ = ["PreparedData", "prepare_data", "EpochTimer", "TrainingResult", "train",
            "get_strategy", "peak_rss_mb"]
@@ -368,8 +367,7 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab)
     if translator.replaces_unknown:
         # The lexicon that replaces the [UNK] of translations (see `unknown`).
-        translator.lexicon = build_lexicon(prepared.splits.train, prepared.source_vocab,
-                                           prepared.target_vocab)
+        translator.learn_lexicon(prepared.splits.train)
     translator.save(output_dir)
     for name, content in (("history.json", history), ("metrics.json", metrics)):
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:

@@ -1,7 +1,9 @@
 """[UNK] replacement: the lexicon, the rules, and the shipped model end to end."""
 
+import collections
 import json
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ import pytest
 import seq2seq_keras as s2s
 from seq2seq_keras.evaluation import evaluate_translations, split_references
 from seq2seq_keras.text import UNK
-from seq2seq_keras.unknown import build_lexicon, replace_unknown
+from seq2seq_keras.unknown import attention_alignments, build_lexicon, replace_unknown
 
 PAIRS = [
     ("I like the keyboard.", "J'aime le clavier."),
@@ -43,6 +45,35 @@ def test_lexicon_pairs_words_with_their_out_of_vocabulary_translation():
     assert strict["keyboard"] == "clavier" and "dog" not in strict
     with pytest.raises(ValueError, match="word-level"):
         build_lexicon(PAIRS, s2s.Vocabulary.build(["a"]), TARGET)
+
+
+def test_alignments_choose_the_translation_among_dices_candidates():
+    plain = build_lexicon(PAIRS, source_vocab(), TARGET)
+    assert plain["new"] == "neuve" and plain["like"] == "chats"
+    aligned = collections.Counter({("new", "neuf"): 2, ("new", "neuve"): 1,
+                                   ("like", "clavier"): 1, ("Zelda", "Zelda"): 1})
+    lexicon = build_lexicon(PAIRS, source_vocab(), TARGET, alignments=aligned)
+    # The most frequent alignment wins over a higher Dice coefficient...
+    assert lexicon["new"] == "neuf" and lexicon["like"] == "clavier"
+    # ...words the attention never aligned keep their Dice choice, and an alignment
+    # never adds a word the pairs do not hold.
+    assert {w: t for w, t in lexicon.items() if w not in ("new", "like")} == {
+        w: t for w, t in plain.items() if w not in ("new", "like")}
+    assert "Zelda" not in lexicon
+    # Only pairings that pass min_dice (and min_pairs) are candidates: Dice(like,
+    # clavier) is 2 * 1 / (4 + 2).
+    strict = build_lexicon(PAIRS, source_vocab(), TARGET, min_dice=0.5, alignments=aligned)
+    assert strict["new"] == "neuf" and strict["like"] == "chats"
+
+
+def test_alignments_follow_the_shipped_models_attention():
+    translator = s2s.load_translator(s2s.default_model_path())
+    pairs = [("I need a keyboard.", "J'ai besoin d'un clavier."),
+             # Every French word in the vocabulary: nothing to align.
+             ("I am cold.", "J'ai froid.")]
+    counts = attention_alignments(pairs, translator.source_vocab, translator.target_vocab,
+                                  translator.attention_model)
+    assert counts == collections.Counter({("keyboard", "clavier"): 1})
 
 
 def test_each_unknown_is_translated_copied_or_dropped():
@@ -124,14 +155,29 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
 
 
 def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
+    from seq2seq_keras.cli import main
+
     config = tiny_config.replace(level="word", embedding_dim=8, attention="luong",
                                  max_target_tokens=60, num_pairs=300)
-    result = s2s.train(config, str(tmp_path), verbose=0)
+    result = s2s.train(config, str(tmp_path / "model"), verbose=0)
     prepared = s2s.prepare_data(config)
-    expected = build_lexicon(prepared.splits.train, prepared.source_vocab,
-                             prepared.target_vocab)
+    train, source, target = prepared.splits.train, prepared.source_vocab, prepared.target_vocab
+    alignments = attention_alignments(train, source, target,
+                                      result.translator.attention_model)
+    expected = build_lexicon(train, source, target, alignments=alignments)
+    assert sum(alignments.values()) > 100
     assert expected and result.translator.lexicon == expected
-    assert s2s.load_translator(str(tmp_path)).lexicon == expected
+    assert expected != build_lexicon(train, source, target)
+    assert s2s.load_translator(str(tmp_path / "model")).lexicon == expected
+    # `seq2seq-keras lexicon` learns it again for a saved model (e.g. one trained
+    # before the lexicon was aligned), writing lexicon.json only.
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "model", copy)
+    os.remove(copy / "lexicon.json")
+    weights = sorted(os.listdir(copy))
+    assert main(["lexicon", "--model", str(copy)]) == 0
+    assert sorted(os.listdir(copy)) == sorted([*weights, "lexicon.json"])
+    assert s2s.load_translator(str(copy)).lexicon == expected
 
 
 def test_cli_keeps_unknown_words_on_request(capsys):
