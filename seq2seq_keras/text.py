@@ -11,7 +11,9 @@ from __future__ import annotations
 import collections
 import re
 
-__all__ = ["Vocabulary", "PAD", "UNK", "START", "END"]
+import numpy as np
+
+__all__ = ["Vocabulary", "pad_ids", "PAD", "UNK", "START", "END"]
 
 PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
 _SPECIALS = (PAD, UNK, START, END)
@@ -96,6 +98,10 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def __contains__(self, token: str) -> bool:
+        """Whether `token` has an id of its own (special tokens included)."""
+        return token in self._index
+
     @property
     def size(self) -> int:
         """Number of ids, padding and special tokens included."""
@@ -108,10 +114,14 @@ class Vocabulary:
             text: the sentence, normalized (see `data.normalize`).
             add_start_end: wrap the ids in `[START]` ... `[END]` (decoder side).
         """
-        ids = [self._index.get(token, UNK_ID) for token in self.tokenize(text)]
+        ids = self.token_ids(self.tokenize(text))
         if add_start_end:
             ids = [START_ID, *ids, END_ID]
         return ids
+
+    def token_ids(self, tokens) -> list[int]:
+        """Ids of tokens already split; unknown tokens map to `[UNK]` (id 1)."""
+        return [self._index.get(token, UNK_ID) for token in tokens]
 
     def decode(self, ids) -> str:
         """Text of a sequence of ids: stops at `[END]`, skips padding and `[START]`.
@@ -155,6 +165,14 @@ class Vocabulary:
 
     def __repr__(self):
         return f"Vocabulary(level={self.level!r}, size={self.size})"
+
+
+def pad_ids(rows) -> np.ndarray:
+    """Lists of ids as one int32 batch `(len(rows), longest)`, right-padded with 0."""
+    array = np.zeros((len(rows), max(len(r) for r in rows)), np.int32)
+    for i, row in enumerate(rows):
+        array[i, : len(row)] = row
+    return array
 
 
 def detokenize_words(tokens: list[str]) -> str:

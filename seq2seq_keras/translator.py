@@ -12,7 +12,7 @@ from . import decoding
 from .config import Config
 from .data import normalize
 from .models import build_attention_model, build_inference_models, build_training_model
-from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary
+from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
 from .unknown import attention_alignments, build_lexicon, replace_unknown
 
 __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
@@ -193,14 +193,13 @@ class Translator:
                   for ids in outputs]
         rows = [k for k, t in enumerate(tokens) if UNK in t]
         if replace and rows and self.replaces_unknown:
-            index = self.target_vocab._index
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start:start + batch_size]
                 # Teacher-forced attention of the translations themselves: row i of
                 # the weights is where the decoder looked when it wrote output token i.
                 weights = self.attention_model([
                     _padded([source_ids[k] for k in chunk]),
-                    _padded([[START_ID, *[index[t] for t in tokens[k]]] for k in chunk])])
+                    _padded([[START_ID, *self.target_vocab.token_ids(tokens[k])] for k in chunk])])
                 for k, w in zip(chunk, weights.numpy(), strict=True):
                     words = self.source_vocab.tokenize(normalize(sentences[k]))
                     tokens[k] = replace_unknown(words, tokens[k], w, self.lexicon,
@@ -471,11 +470,8 @@ class Translator:
 
 
 def _padded(rows) -> tf.Tensor:
-    """Lists of ids as one zero-padded int32 batch."""
-    array = np.zeros((len(rows), max(len(r) for r in rows)), np.int32)
-    for i, row in enumerate(rows):
-        array[i, : len(row)] = row
-    return tf.constant(array)
+    """Lists of ids as one zero-padded int32 batch (a tensor: see `text.pad_ids`)."""
+    return tf.constant(pad_ids(rows))
 
 
 def load_translator(path: str) -> Translator:

@@ -41,7 +41,7 @@ import collections
 
 import numpy as np
 
-from .text import START_ID, UNK, UNK_ID, Vocabulary
+from .text import START_ID, UNK, Vocabulary, pad_ids
 
 __all__ = ["attention_alignments", "build_lexicon", "replace_unknown"]
 
@@ -72,11 +72,10 @@ def attention_alignments(pairs, source_vocab: Vocabulary, target_vocab: Vocabula
         A `Counter` of `(source word, target word)`; only words (letters, no
         digits) on the source side, only out-of-vocabulary words on the target side.
     """
-    known = target_vocab._index
     rows = []
     for source, target in pairs:
         words = target_vocab.tokenize(target)
-        if any(w not in known for w in words):
+        if any(w not in target_vocab for w in words):
             source_ids = source_vocab.encode(source)
             if source_ids:
                 rows.append((source_vocab.tokenize(source), source_ids, words))
@@ -85,24 +84,16 @@ def attention_alignments(pairs, source_vocab: Vocabulary, target_vocab: Vocabula
     counts = collections.Counter()
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
-        sources = _pad_ids([ids for _, ids, _ in chunk])
-        targets = _pad_ids([[START_ID, *[known.get(w, UNK_ID) for w in words]]
-                            for _, _, words in chunk])
+        sources = pad_ids([ids for _, ids, _ in chunk])
+        targets = pad_ids([[START_ID, *target_vocab.token_ids(words)] for _, _, words in chunk])
         weights = np.asarray(attention_model([sources, targets]))
         for (tokens, _, words), w in zip(chunk, weights, strict=True):
             for i, word in enumerate(words):
-                if word not in known:
+                if word not in target_vocab:
                     aligned = tokens[int(np.argmax(w[i, : len(tokens)]))]
                     if _is_word(aligned):
                         counts[aligned, word] += 1
     return counts
-
-
-def _pad_ids(rows) -> np.ndarray:
-    array = np.zeros((len(rows), max(len(r) for r in rows)), np.int32)
-    for k, row in enumerate(rows):
-        array[k, : len(row)] = row
-    return array
 
 
 def build_lexicon(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary,
@@ -130,11 +121,10 @@ def build_lexicon(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary,
     """
     if source_vocab.level != "word" or target_vocab.level != "word":
         raise ValueError("a lexicon is for word-level vocabularies")
-    known = target_vocab._index
     source_counts, target_counts = collections.Counter(), collections.Counter()
     together = collections.defaultdict(collections.Counter)
     for source, target in pairs:
-        rare = {t for t in target_vocab.tokenize(target) if t not in known}
+        rare = {t for t in target_vocab.tokenize(target) if t not in target_vocab}
         # Words only: a number is copied, punctuation has no translation.
         words = {w for w in source_vocab.tokenize(source) if _is_word(w)}
         source_counts.update(words)
@@ -168,7 +158,7 @@ def _copyable(word: str, position: int, source_vocab: Vocabulary) -> bool:
         return True
     # "Paris" or "Zelda"; not "The" at the start of a sentence, nor a lowercase
     # English word ("scammed"), which only looks wrong in French.
-    return word[0].isupper() and (position > 0 or word not in source_vocab._index)
+    return word[0].isupper() and (position > 0 or word not in source_vocab)
 
 
 def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,

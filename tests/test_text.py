@@ -1,7 +1,8 @@
+import numpy as np
 import pytest
 
 import seq2seq_keras as s2s
-from seq2seq_keras.text import END_ID, PAD_ID, START_ID, UNK_ID
+from seq2seq_keras.text import END_ID, PAD_ID, START_ID, UNK_ID, pad_ids
 
 
 def test_char_vocabulary_round_trip_and_specials():
@@ -29,6 +30,15 @@ def test_most_frequent_first_and_limits():
     assert len(vocab) == 6
     rare = s2s.Vocabulary.build(["aaab", "ab", "c"], level="char", min_count=2)
     assert "c" not in rare.tokens
+    # Membership and ids of split tokens agree with `encode`.
+    assert "a" in rare and "[UNK]" in rare and "c" not in rare
+    assert rare.token_ids(["a", "c", "b"]) == rare.encode("acb") == [4, UNK_ID, 5]
+
+
+def test_pad_ids_right_pads_with_zero():
+    batch = pad_ids([[5, 6, 7], [8], [9, 10]])
+    assert batch.dtype == np.int32
+    assert batch.tolist() == [[5, 6, 7], [8, PAD_ID, PAD_ID], [9, 10, PAD_ID]]
 
 
 def test_word_level_tokenize_and_detokenize():
