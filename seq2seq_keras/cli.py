@@ -209,7 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--beam-width", type=int, default=1,
                           help="1: greedy search; more: beam search")
     evaluate.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
-                          help="beam search's length normalization (0: none; default: "
+                          help="beam search's length normalization (0: none; the default is "
                           "seq2seq_keras.decoding.DEFAULT_ALPHA)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")

@@ -12,7 +12,9 @@ lexicon learned from the training pairs translates that word:
    digit, or is capitalized and either not first or unknown to the source
    vocabulary), it is copied: "I met Zelda." -> "J'ai rencontré Zelda.";
 3. **drop**: else the `[UNK]` is left out. A missing word costs less than a wrong
-   one: an English word ("scammed", or "ll" of "I'll") is wrong in French.
+   one: an English word ("scammed", or "ll" of "I'll") is wrong in French. A comma
+   that the dropped word leaves stranded goes with it: "aujourd'hui, [UNK]." gives
+   "aujourd'hui.", not "aujourd'hui,.".
 
 The lexicon's candidates for a source word `e` are the out-of-vocabulary target
 words `f` seen with it in at least one training pair, with a Dice coefficient
@@ -44,6 +46,10 @@ import numpy as np
 from .text import START_ID, UNK, Vocabulary, pad_ids
 
 __all__ = ["attention_alignments", "build_lexicon", "replace_unknown"]
+
+# Punctuation that ends a clause: a comma just before one (or at either end of the
+# sentence) is stranded.
+_CLAUSE_END = {",", ".", "!", "?", ";", ":", "…"}
 
 
 def _is_word(token: str) -> bool:
@@ -178,9 +184,17 @@ def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,
         The new tokens (the rules are in the module's docstring).
     """
     result = []
+    dropped = False  # whether the last [UNK] was dropped, with nothing kept since
     for i, token in enumerate(output_tokens):
         if token != UNK:
+            if dropped and token in _CLAUSE_END:
+                # "x , [UNK] ." -> "x ." and "[UNK] , y" -> "y": no stranded comma.
+                if result and result[-1] == ",":
+                    result.pop()
+                elif not result and token == ",":
+                    continue
             result.append(token)
+            dropped = False
             continue
         row = weights[i][: len(source_tokens)]
         j = max(range(len(row)), key=lambda k: row[k])
@@ -189,4 +203,8 @@ def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,
             result.append(lexicon[word])
         elif _copyable(word, j, source_vocab):
             result.append(word)
+        else:
+            dropped = True
+    if dropped and result and result[-1] == ",":
+        result.pop()
     return result

@@ -97,6 +97,31 @@ def test_each_unknown_is_translated_copied_or_dropped():
                            vocab_with_the) == ["Zelda", "part"]
 
 
+def test_a_dropped_word_strands_no_comma():
+    vocab = s2s.Vocabulary(["nice", "today", ",", "let'", "s", "walk", "."], level="word")
+    source = ["nice", "today", ",", "let'", "s", "walk", "."]
+
+    def replaced(output, looked):
+        weights = np.eye(len(source))[looked]
+        return s2s.Vocabulary([], level="word").join(
+            replace_unknown(source, output, weights, {}, vocab))
+
+    # "let'" has no entry and is no name: dropped, and so is the comma before it.
+    assert replaced(["beau", "aujourd'hui", ",", UNK, "."], [0, 1, 2, 3, 6]) == (
+        "beau aujourd'hui.")
+    assert replaced(["beau", "aujourd'hui", ",", UNK], [0, 1, 2, 3]) == "beau aujourd'hui"
+    assert replaced([UNK, ",", "beau", "."], [3, 2, 0, 6]) == "beau."
+    assert replaced(["beau", ",", UNK, ",", "bien", "."], [0, 2, 3, 2, 5, 6]) == (
+        "beau, bien.")
+    # A comma the model wrote away from any dropped word stays.
+    assert replaced(["beau", ",", "bien", "."], [0, 2, 5, 6]) == "beau, bien."
+    # A replaced or copied [UNK] keeps its commas.
+    weights = np.eye(len(source))[[0, 1, 2, 5, 6]]
+    assert replace_unknown(source, ["beau", "aujourd'hui", ",", UNK, "."], weights,
+                           {"walk": "promenons-nous"}, vocab) == [
+        "beau", "aujourd'hui", ",", "promenons-nous", "."]
+
+
 def test_translator_saves_and_loads_its_lexicon(tiny_config, tmp_path):
     config = tiny_config.replace(level="word", embedding_dim=8, attention="luong",
                                  max_source_length=10, max_target_length=10)
