@@ -140,11 +140,15 @@ def test_translator_saves_and_loads_its_lexicon(tiny_config, tmp_path):
 
 
 def _fills(raw, new):
-    """Whether `new` is `raw` with each [UNK] replaced by one token or none."""
+    """Whether `new` is `raw` with each [UNK] replaced by one token or none (a dropped
+    one may take a comma beside it along, see `replace_unknown`)."""
     if not raw:
         return not new
     if raw[0] == UNK:
-        return _fills(raw[1:], new) or (bool(new) and _fills(raw[1:], new[1:]))
+        return (_fills(raw[1:], new) or (raw[1:2] == [","] and _fills(raw[2:], new))
+                or (bool(new) and _fills(raw[1:], new[1:])))
+    if raw[:2] == [",", UNK] and _fills(raw[2:], new):
+        return True
     return bool(new) and raw[0] == new[0] and _fills(raw[1:], new[1:])
 
 
