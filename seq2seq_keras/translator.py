@@ -13,7 +13,7 @@ from .config import Config
 from .data import normalize
 from .models import build_attention_model, build_inference_models, build_training_model
 from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
-from .unknown import attention_alignments, build_lexicon, replace_unknown
+from .unknown import DROP_PENALTY, attention_alignments, build_lexicon, replace_unknown
 
 __all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
 
@@ -185,12 +185,14 @@ class Translator:
         return self.config.level == "word" and self.config.attention is not None
 
     def _texts(self, sentences, source_ids, outputs, replace=True, batch_size=64):
-        """Text of each output ids (`""` for `None`), `[UNK]` replaced if `replace`.
+        """Text of each output ids (`""` for `None`), `[UNK]` replaced if `replace`,
+        and how many `[UNK]` each dropped (see `unknown.replace_unknown`).
 
         `sentences[k]`, encoded as `source_ids[k]`, is the source of `outputs[k]`.
         """
         tokens = [[] if ids is None else self.target_vocab.decode_tokens(ids)
                   for ids in outputs]
+        drops = [0] * len(tokens)
         rows = [k for k, t in enumerate(tokens) if UNK in t]
         if replace and rows and self.replaces_unknown:
             for start in range(0, len(rows), batch_size):
@@ -202,9 +204,9 @@ class Translator:
                     _padded([[START_ID, *self.target_vocab.token_ids(tokens[k])] for k in chunk])])
                 for k, w in zip(chunk, weights.numpy(), strict=True):
                     words = self.source_vocab.tokenize(normalize(sentences[k]))
-                    tokens[k] = replace_unknown(words, tokens[k], w, self.lexicon,
-                                                self.source_vocab)
-        return [self.target_vocab.join(t) for t in tokens]
+                    tokens[k], drops[k] = replace_unknown(
+                        words, tokens[k], w, self.lexicon, self.source_vocab, with_drops=True)
+        return [self.target_vocab.join(t) for t in tokens], drops
 
     def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=decoding.DEFAULT_ALPHA,
                       jit_compile=False):
@@ -240,8 +242,9 @@ class Translator:
             alpha: beam search's length normalization (see `decoding.beam_search`).
             jit_compile: compile the search with XLA (same results; see `bench`).
             replace_unknown: replace or drop the `[UNK]` words of a word-level
-                attention model (see `seq2seq_keras.unknown`); `False` shows the
-                model's own output.
+                attention model (see `seq2seq_keras.unknown`); with beam search,
+                the best of `translate_n_best`, where a hypothesis that drops a word
+                loses `unknown.DROP_PENALTY`. `False` shows the model's own output.
 
         Returns:
             A string for a string, a list of strings for a list.
@@ -255,10 +258,12 @@ class Translator:
         >>> translator.translate("Go.")  # doctest: +SKIP
         'Va !'
         """
+        if beam_width > 1 and replace_unknown and self.replaces_unknown and not jit_compile:
+            n_best = self.translate_n_best(sentences, beam_width, alpha, batch_size)
+            return n_best[0][0] if isinstance(sentences, str) else [b[0][0] for b in n_best]
         single, sentences, ids = self._encode_batch(sentences)
-        outputs = self._texts(sentences, ids, self.translate_ids(ids, batch_size, beam_width,
-                                                                 alpha, jit_compile),
-                              replace_unknown, batch_size)
+        outputs, _ = self._texts(sentences, ids, self.translate_ids(
+            ids, batch_size, beam_width, alpha, jit_compile), replace_unknown, batch_size)
         return outputs[0] if single else outputs
 
     def translate_n_best(self, sentences, beam_width: int = 4,
@@ -266,14 +271,18 @@ class Translator:
                          replace_unknown: bool = True):
         """The `beam_width` best translations, as `(text, score)` pairs, best first.
 
-        Scores are length-normalized log-probabilities (higher is better).
+        Scores are length-normalized log-probabilities (higher is better). Where
+        `[UNK]` is replaced, a hypothesis loses `unknown.DROP_PENALTY` for each one
+        it drops (a hole the model's score does not see), and the list is sorted
+        again.
 
         Args:
             sentences: a string, or a list of strings (decoded in batches).
             beam_width: hypotheses kept, and returned, per sentence.
             alpha: length normalization (see `decoding.beam_search`).
             batch_size: sentences decoded together.
-            replace_unknown: as for `translate`; the scores stay the model's.
+            replace_unknown: as for `translate`; `False` keeps the model's own
+                hypotheses, order and scores.
 
         Returns:
             A list of pairs for a string; a list of such lists for a list. An empty
@@ -294,12 +303,15 @@ class Translator:
         # One flat list of hypotheses, so that [UNK] replacement runs in batches.
         flat = [(k, seq, float(score)) for k, best in enumerate(found) if best is not None
                 for seq, score in best]
-        texts = iter(self._texts([sentences[k] for k, _, _ in flat],
-                                 [ids[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
-                                 replace_unknown, batch_size))
-        scores = iter(score for _, _, score in flat)
+        texts, drops = self._texts([sentences[k] for k, _, _ in flat],
+                                   [ids[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
+                                   replace_unknown, batch_size)
+        scored = iter(zip(texts, (score - DROP_PENALTY * d for (_, _, score), d
+                                  in zip(flat, drops, strict=True)), strict=True))
+        # A stable sort: without drops, the model's order.
         results = [[("", 0.0)] if best is None else
-                   [(next(texts), next(scores)) for _ in best] for best in found]
+                   sorted((next(scored) for _ in best), key=lambda pair: -pair[1])
+                   for best in found]
         return results[0] if single else results
 
     @property
@@ -358,7 +370,7 @@ class Translator:
         outputs = self._run_batched(ids, batch_size, lambda a: fn(
             a, tf.constant(temperature, tf.float32), tf.constant(top_k),
             tf.constant(seed)).numpy())
-        texts = self._texts(sentences, ids, outputs, replace_unknown, batch_size)
+        texts, _ = self._texts(sentences, ids, outputs, replace_unknown, batch_size)
         return texts[0] if single else texts
 
     # -- persistence -------------------------------------------------------------

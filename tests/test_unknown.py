@@ -1,6 +1,7 @@
 """[UNK] replacement: the lexicon, the rules, and the shipped model end to end."""
 
 import collections
+import itertools
 import json
 import os
 import shutil
@@ -115,6 +116,10 @@ def test_a_dropped_word_strands_no_comma():
         "beau, bien.")
     # A comma the model wrote away from any dropped word stays.
     assert replaced(["beau", ",", "bien", "."], [0, 2, 5, 6]) == "beau, bien."
+    # How many were dropped, for beam search's penalty.
+    weights = np.eye(len(source))[[0, 3, 2, 4, 6]]
+    assert replace_unknown(source, ["beau", UNK, ",", UNK, "."], weights, {}, vocab,
+                           with_drops=True) == (["beau", "."], 2)
     # A replaced or copied [UNK] keeps its commas.
     weights = np.eye(len(source))[[0, 1, 2, 5, 6]]
     assert replace_unknown(source, ["beau", "aujourd'hui", ",", UNK, "."], weights,
@@ -175,12 +180,41 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
     # A word outside the 12,000 French words, found through the lexicon.
     assert UNK in translator.translate("I need a keyboard.", replace_unknown=False)
     assert "clavier" in translator.translate("I need a keyboard.")
-    # n-best lists are replaced too, with the model's scores kept.
+    # n-best lists are replaced too, with the model's scores kept where no word is
+    # dropped.
     n_best = translator.translate_n_best("I need a keyboard.", beam_width=2)
     raw_n_best = translator.translate_n_best("I need a keyboard.", beam_width=2,
                                              replace_unknown=False)
     assert [s for _, s in n_best] == [s for _, s in raw_n_best]
     assert not any(UNK in text for text, _ in n_best)
+
+
+def _whole_penalties(difference):
+    """Whether a score `difference` is a whole number (>= 0) of `DROP_PENALTY`."""
+    count = difference / s2s.unknown.DROP_PENALTY
+    return round(count) >= 0 and abs(count - round(count)) < 1e-4
+
+
+def test_beam_search_prefers_hypotheses_that_drop_no_word():
+    translator = s2s.load_translator(s2s.default_model_path())
+    # "Watch us." -> "[UNK] !": replaced, nothing but "!" would be left.
+    raw = translator.translate_n_best("Watch us.", beam_width=4, replace_unknown=False)
+    assert raw[0][0].startswith(UNK)
+    assert any(c.isalpha() for c in translator.translate("Watch us.", beam_width=4))
+    sources = [s for s in split_references(translator.config, "validation")][:300]
+    raw = translator.translate_n_best(sources, beam_width=4, replace_unknown=False)
+    replaced = translator.translate_n_best(sources, beam_width=4)
+    reordered = 0
+    for raw_best, best in zip(raw, replaced, strict=True):
+        scores = [score for _, score in best]
+        assert scores == sorted(scores, reverse=True)
+        # The same hypotheses, each losing DROP_PENALTY per dropped word, if any.
+        assert any(all(_whole_penalties(r - s) for (_, r), s in zip(order, scores, strict=True))
+                   for order in itertools.permutations(raw_best))
+        reordered += best[0][0] != translator.target_vocab.join(
+            translator.target_vocab.tokenize(raw_best[0][0]))
+    assert reordered > 0
+    assert translator.translate(sources, beam_width=4) == [best[0][0] for best in replaced]
 
 
 def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
