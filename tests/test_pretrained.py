@@ -22,6 +22,16 @@ def test_default_model_is_the_word_attention_model_and_translates_well():
     assert sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path)) < 20e6
 
 
+def test_shipped_lexicon_is_the_one_its_model_learns():
+    from seq2seq_keras.datasets import load_splits
+
+    translator = s2s.load_translator(s2s.default_model_path())
+    shipped = dict(translator.lexicon)
+    # The lexicon.json beside the weights is what `train` (and `seq2seq-keras
+    # lexicon`) would write for them today: aligned by this model's attention.
+    assert translator.learn_lexicon(load_splits(translator.config).train) == shipped
+
+
 def test_shipped_blog_char_model_loads():
     path = os.path.join(os.path.dirname(s2s.default_model_path()), "blog_char")
     translator = s2s.load_translator(path)
