@@ -11,9 +11,10 @@ import argparse
 import json
 import sys
 
-# The package's __init__ has imported decoding (and Keras) already; the constant costs
-# nothing here and gives --help the real default.
+# The package's __init__ has imported decoding, unknown (and Keras) already; the
+# constants cost nothing here and give --help the real defaults.
 from .decoding import DEFAULT_ALPHA
+from .unknown import DROP_PENALTY
 
 __all__ = ["main"]
 
@@ -94,10 +95,12 @@ def _evaluate(args) -> int:
         references = dict(list(references.items())[: args.max_sentences])
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
                                  beam_width=args.beam_width, alpha=args.alpha,
-                                 replace_unknown=not args.keep_unknown)
+                                 replace_unknown=not args.keep_unknown,
+                                 drop_penalty=args.drop_penalty)
+    beam, replace = args.beam_width > 1, not args.keep_unknown
     summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
-               "alpha": args.alpha if args.beam_width > 1 else None,
-               "replace_unknown": not args.keep_unknown,
+               "alpha": args.alpha if beam else None, "replace_unknown": replace,
+               "drop_penalty": args.drop_penalty if beam and replace else None,
                "skipped_too_long": len(references) - result.sentences, **result.summary()}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     if args.hypotheses:
@@ -211,6 +214,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
                           help="beam search's length normalization (0: none; the default is "
                           "seq2seq_keras.decoding.DEFAULT_ALPHA)")
+    evaluate.add_argument("--drop-penalty", type=float, default=DROP_PENALTY,
+                          help="beam search: taken off a hypothesis' score per [UNK] its "
+                          "replacement leaves out (0: none; the default is "
+                          "seq2seq_keras.unknown.DROP_PENALTY)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)

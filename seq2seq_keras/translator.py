@@ -232,7 +232,7 @@ class Translator:
 
     def translate(self, sentences, batch_size: int = 64, beam_width: int = 1,
                   alpha: float = decoding.DEFAULT_ALPHA, jit_compile: bool = False,
-                  replace_unknown: bool = True):
+                  replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY):
         """Translate a sentence or a list of sentences (compiled, batched search).
 
         Args:
@@ -244,7 +244,8 @@ class Translator:
             replace_unknown: replace or drop the `[UNK]` words of a word-level
                 attention model (see `seq2seq_keras.unknown`); with beam search,
                 the best of `translate_n_best`, where a hypothesis that drops a word
-                loses `unknown.DROP_PENALTY`. `False` shows the model's own output.
+                loses `drop_penalty`. `False` shows the model's own output.
+            drop_penalty: see `translate_n_best`.
 
         Returns:
             A string for a string, a list of strings for a list.
@@ -259,7 +260,8 @@ class Translator:
         'Va !'
         """
         if beam_width > 1 and replace_unknown and self.replaces_unknown and not jit_compile:
-            n_best = self.translate_n_best(sentences, beam_width, alpha, batch_size)
+            n_best = self.translate_n_best(sentences, beam_width, alpha, batch_size,
+                                           drop_penalty=drop_penalty)
             return n_best[0][0] if isinstance(sentences, str) else [b[0][0] for b in n_best]
         single, sentences, ids = self._encode_batch(sentences)
         outputs, _ = self._texts(sentences, ids, self.translate_ids(
@@ -268,13 +270,12 @@ class Translator:
 
     def translate_n_best(self, sentences, beam_width: int = 4,
                          alpha: float = decoding.DEFAULT_ALPHA, batch_size: int = 64,
-                         replace_unknown: bool = True):
+                         replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY):
         """The `beam_width` best translations, as `(text, score)` pairs, best first.
 
         Scores are length-normalized log-probabilities (higher is better). Where
-        `[UNK]` is replaced, a hypothesis loses `unknown.DROP_PENALTY` for each one
-        it drops (a hole the model's score does not see), and the list is sorted
-        again.
+        `[UNK]` is replaced, a hypothesis loses `drop_penalty` for each one it drops
+        (a hole the model's score does not see), and the list is sorted again.
 
         Args:
             sentences: a string, or a list of strings (decoded in batches).
@@ -283,6 +284,9 @@ class Translator:
             batch_size: sentences decoded together.
             replace_unknown: as for `translate`; `False` keeps the model's own
                 hypotheses, order and scores.
+            drop_penalty: taken off a hypothesis' score per `[UNK]` it drops
+                (default `unknown.DROP_PENALTY`, chosen on the validation split; 0:
+                the model's order).
 
         Returns:
             A list of pairs for a string; a list of such lists for a list. An empty
@@ -290,6 +294,8 @@ class Translator:
         """
         if beam_width < 1:
             raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
+        if drop_penalty < 0:
+            raise ValueError(f"drop_penalty must be >= 0, got drop_penalty={drop_penalty}")
         single, sentences, ids = self._encode_batch(sentences)
         beam = self.compiled_search("beam")
 
@@ -306,7 +312,7 @@ class Translator:
         texts, drops = self._texts([sentences[k] for k, _, _ in flat],
                                    [ids[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
                                    replace_unknown, batch_size)
-        scored = iter(zip(texts, (score - DROP_PENALTY * d for (_, _, score), d
+        scored = iter(zip(texts, (score - drop_penalty * d for (_, _, score), d
                                   in zip(flat, drops, strict=True)), strict=True))
         # A stable sort: without drops, the model's order.
         results = [[("", 0.0)] if best is None else

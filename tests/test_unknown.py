@@ -215,6 +215,12 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
             translator.target_vocab.tokenize(raw_best[0][0]))
     assert reordered > 0
     assert translator.translate(sources, beam_width=4) == [best[0][0] for best in replaced]
+    # Without the penalty: the model's own order and scores, replaced.
+    unpenalized = translator.translate_n_best(sources, beam_width=4, drop_penalty=0)
+    assert [[s for _, s in best] for best in unpenalized] == [
+        [s for _, s in best] for best in raw]
+    with pytest.raises(ValueError, match="drop_penalty"):
+        translator.translate("Watch us.", beam_width=4, drop_penalty=-1)
 
 
 def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
@@ -252,3 +258,21 @@ def test_cli_keeps_unknown_words_on_request(capsys):
                  "--keep-unknown"]) == 0
     kept = capsys.readouterr().out
     assert UNK not in replaced and "clavier" in replaced and UNK in kept
+
+
+def test_cli_evaluate_passes_the_drop_penalty(tmp_path, capsys):
+    from seq2seq_keras.cli import main
+
+    hypotheses, penalties = {}, {}
+    for penalty in ("0", None):
+        path = tmp_path / f"penalty{penalty}.txt"
+        extra = ["--drop-penalty", penalty] if penalty else []
+        assert main(["evaluate", "--split", "validation", "--max-sentences", "300",
+                     "--beam-width", "4", "--hypotheses", str(path), *extra]) == 0
+        penalties[penalty] = json.loads(capsys.readouterr().out)["drop_penalty"]
+        hypotheses[penalty] = path.read_text(encoding="utf-8").splitlines()
+    assert penalties == {"0": 0.0, None: s2s.unknown.DROP_PENALTY}
+    # Some translations that left a word out give way to another hypothesis.
+    changed = [k for k, (a, b) in enumerate(zip(hypotheses["0"], hypotheses[None],
+                                                strict=True)) if a != b]
+    assert changed
