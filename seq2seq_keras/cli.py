@@ -93,11 +93,10 @@ def _evaluate(args) -> int:
     references = split_references(translator.config, args.split)
     if args.max_sentences:
         references = dict(list(references.items())[: args.max_sentences])
+    beam, replace = args.beam_width > 1, not args.keep_unknown
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
                                  beam_width=args.beam_width, alpha=args.alpha,
-                                 replace_unknown=not args.keep_unknown,
-                                 drop_penalty=args.drop_penalty)
-    beam, replace = args.beam_width > 1, not args.keep_unknown
+                                 replace_unknown=replace, drop_penalty=args.drop_penalty)
     summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
                "alpha": args.alpha if beam else None, "replace_unknown": replace,
                "drop_penalty": args.drop_penalty if beam and replace else None,

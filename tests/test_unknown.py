@@ -201,7 +201,7 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
     raw = translator.translate_n_best("Watch us.", beam_width=4, replace_unknown=False)
     assert raw[0][0].startswith(UNK)
     assert any(c.isalpha() for c in translator.translate("Watch us.", beam_width=4))
-    sources = [s for s in split_references(translator.config, "validation")][:300]
+    sources = list(split_references(translator.config, "validation"))[:300]
     raw = translator.translate_n_best(sources, beam_width=4, replace_unknown=False)
     replaced = translator.translate_n_best(sources, beam_width=4)
     reordered = 0
