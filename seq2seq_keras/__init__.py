@@ -1,58 +1,80 @@
 """seq2seq_keras: LSTM encoder-decoder translation, English to French, with Keras 3.
 
     import seq2seq_keras as s2s
-    translator = s2s.load_translator(s2s.default_model_path())
+    translator = s2s.load_translator()      # the shipped default model
     translator.translate("I am cold.")
 
 Layers, lowest first (a module imports only from those before it):
-data, text, config -> datasets, unknown -> cells, attention -> models -> decoding ->
-evaluation, translator -> training, benchmark -> cli.
+data, text, sentences, config -> datasets, unknown -> cells, attention -> models ->
+decoding -> evaluation, translator -> training, benchmark -> cli.
+
+The names below are imported on first use (PEP 562), so `import seq2seq_keras`
+and the command line's `--help` and `--version` do not start TensorFlow; the
+command line silences TensorFlow's start-up logs before anything imports it
+(see `tf_logs`).
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .attention import BahdanauAttention, LuongAttention
-from .cells import CoupledLSTMCell, PeepholeLSTMCell
-from .config import PRESETS, Config, get_preset
-from .data import CorpusError, Splits, load_pairs, normalize, split_pairs
-from .datasets import encode_pairs, make_dataset
-from .evaluation import evaluate_translations, evaluate_translator
-from .models import build_inference_models, build_training_model, compile_model
-from .text import Vocabulary
-from .training import PreparedData, prepare_data, train
-from .translator import SentenceTooLongError, Translator, default_model_path, load_translator
-from .unknown import attention_alignments, build_lexicon, replace_unknown
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "BahdanauAttention": "attention",
+    "LuongAttention": "attention",
+    "CoupledLSTMCell": "cells",
+    "PeepholeLSTMCell": "cells",
+    "PRESETS": "config",
+    "Config": "config",
+    "default_model_path": "config",
+    "get_preset": "config",
+    "CorpusError": "data",
+    "Splits": "data",
+    "load_pairs": "data",
+    "normalize": "data",
+    "split_pairs": "data",
+    "encode_pairs": "datasets",
+    "make_dataset": "datasets",
+    "evaluate_translations": "evaluation",
+    "evaluate_translator": "evaluation",
+    "build_inference_models": "models",
+    "build_training_model": "models",
+    "compile_model": "models",
+    "split_sentences": "sentences",
+    "Vocabulary": "text",
+    "PreparedData": "training",
+    "prepare_data": "training",
+    "train": "training",
+    "LongSentenceWarning": "translator",
+    "SentenceTooLongError": "translator",
+    "Translator": "translator",
+    "load_translator": "translator",
+    "attention_alignments": "unknown",
+    "build_lexicon": "unknown",
+    "replace_unknown": "unknown",
+}
 
-__all__ = [
-    "__version__",
-    "BahdanauAttention",
-    "CoupledLSTMCell",
-    "LuongAttention",
-    "PeepholeLSTMCell",
-    "evaluate_translations",
-    "evaluate_translator",
-    "Config",
-    "CorpusError",
-    "PRESETS",
-    "PreparedData",
-    "SentenceTooLongError",
-    "Splits",
-    "Translator",
-    "Vocabulary",
-    "attention_alignments",
-    "build_inference_models",
-    "build_lexicon",
-    "build_training_model",
-    "compile_model",
-    "default_model_path",
-    "encode_pairs",
-    "get_preset",
-    "load_pairs",
-    "load_translator",
-    "make_dataset",
-    "normalize",
-    "prepare_data",
-    "replace_unknown",
-    "split_pairs",
-    "train",
-]
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    """Import a public name, or a submodule (`s2s.decoding`), on first use."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    elif not name.startswith("__"):
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -16,6 +16,8 @@ the same size); these layers have the weight matrices of the papers.
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 from keras import ops
 
@@ -54,7 +56,11 @@ class _Attention(keras.layers.Layer):
         if value_mask is not None:
             keep = ops.cast(value_mask, "bool")[:, None, :]
             scores = ops.where(keep, scores, ops.full_like(scores, -1e9))
-        weights = ops.softmax(scores, axis=-1)
+        with warnings.catch_warnings():
+            # Keras warns when the softmax axis has size 1; a one-word source does
+            # have one position to attend to, and its weight is rightly 1.
+            warnings.filterwarnings("ignore", "You are using a softmax over axis")
+            weights = ops.softmax(scores, axis=-1)
         return ops.matmul(weights, value), weights
 
     def compute_output_shape(self, query_shape, value_shape, value_mask_shape=None):

@@ -39,8 +39,10 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
     """
     sentences = list(sentences)
     few = sentences[:reference_sentences]
-    # The searches alone, as the loop does them: no [UNK] replacement pass.
-    translate = functools.partial(translator.translate, replace_unknown=False)
+    # The searches alone, as the loop does them: one sentence each, no [UNK]
+    # replacement pass.
+    translate = functools.partial(translator.translate, replace_unknown=False,
+                                  split_sentences=False)
     reference = [translator.translate_reference(s) for s in few[:1]]  # warm-up
     start = time.perf_counter()
     reference = [translator.translate_reference(s) for s in few]
@@ -53,7 +55,9 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
 
     for name, options in (("greedy, tf.function", {}),
                           ("greedy, tf.function + XLA", {"jit_compile": True}),
-                          (f"beam {beam_width}, tf.function", {"beam_width": beam_width})):
+                          (f"beam {beam_width}, tf.function", {"beam_width": beam_width}),
+                          (f"beam {beam_width}, tf.function + XLA",
+                           {"beam_width": beam_width, "jit_compile": True})):
         try:
             outputs = one_by_one(**options)()
             seconds = _seconds(one_by_one(**options)) / len(few)

@@ -3,17 +3,23 @@
     seq2seq-keras train --preset blog_char --output runs/blog_char
     seq2seq-keras translate "Go." "I am cold."
     echo "Thank you." | seq2seq-keras translate --model runs/blog_char
+
+Nothing here imports TensorFlow at module level: `main` first sets up the filter
+that keeps TensorFlow's start-up noise off stderr (`tf_logs`), then each command
+imports what it needs.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 
-# The package's __init__ has imported decoding, unknown (and Keras) already; the
-# constants cost nothing here and give --help the real defaults.
-from .decoding import DEFAULT_ALPHA
+from . import __version__
+
+# Light modules (no TensorFlow): the defaults that --help shows.
+from .config import DEFAULT_ALPHA, default_model_path
 from .unknown import DROP_PENALTY
 
 __all__ = ["main"]
@@ -49,7 +55,7 @@ KEEP_UNKNOWN_HELP = ("show the model's [UNK] words instead of replacing them thr
 
 
 def _translate(args) -> int:
-    from .interactive import repl, translation_record
+    from .interactive import repl, translate_stream
     from .translator import load_translator
 
     translator = load_translator(args.model)
@@ -59,30 +65,13 @@ def _translate(args) -> int:
         except ImportError:
             pass
         return repl(translator, beam_width=args.beam_width)
-    sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin]
-    if args.json:
-        # JSON Lines: one object per input line, with the n best and attention.
-        records = [translation_record(translator, s, beam_width=max(args.beam_width, 4),
-                                      replace_unknown=not args.keep_unknown)
-                   for s in sentences]
-        for record in records:
-            print(json.dumps(record, ensure_ascii=False))
-        return 1 if any("error" in r for r in records) else 0
-    # One output line per input line, always: a sentence that cannot be translated
-    # prints an empty line (and its reason on stderr), so outputs stay aligned.
-    valid = [i for i, s in enumerate(sentences) if translator.fits(s)]
-    for i in sorted(set(range(len(sentences))) - set(valid)):
-        print(f"line {i + 1}: too long for this model (max_source_length="
-              f"{translator.config.max_source_length}); not translated", file=sys.stderr)
-    outputs = [""] * len(sentences)
-    translations = translator.translate([sentences[i] for i in valid],
-                                        batch_size=args.batch_size, beam_width=args.beam_width,
-                                        replace_unknown=not args.keep_unknown)
-    for i, translation in zip(valid, translations, strict=True):
-        outputs[i] = translation
-    for line in outputs:
-        print(line)
-    return 1 if len(valid) < len(sentences) else 0
+    # One output line per input line, always; notes and refusals go to stderr.
+    return translate_stream(
+        translator, args.sentences or sys.stdin, write=functools.partial(print, flush=True),
+        note=functools.partial(print, file=sys.stderr),
+        progress=args.stderr if args.stderr.isatty() and not args.sentences else None,
+        batch_size=args.batch_size, beam_width=args.beam_width,
+        replace_unknown=not args.keep_unknown, as_json=args.json)
 
 
 def _evaluate(args) -> int:
@@ -146,8 +135,6 @@ def _lexicon(args) -> int:
 
 def _command(commands, name, help, run, model=False):
     """A subcommand with defaults in its help, and `--model` if it reads a model."""
-    from .translator import default_model_path
-
     command = commands.add_parser(name, help=help,
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     command.set_defaults(run=run)
@@ -161,6 +148,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seq2seq-keras", description="LSTM encoder-decoder translation, English to French.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--verbose", action="store_true", dest="tf_logs",
+                        help="keep TensorFlow's start-up log lines on stderr (also: "
+                        "SEQ2SEQ_KERAS_TF_LOGS=1)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = _command(commands, "train", "train a model from a preset and save it", _train)
@@ -191,12 +182,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                        help="Keras fit verbosity: 1 shows progress bars")
 
-
-    translate = _command(commands, "translate", "translate English sentences (arguments, a "
-                         "prompt, or stdin line by line)", _translate, model=True)
+    translate = _command(commands, "translate", "translate English text (arguments, a "
+                         "prompt, or stdin line by line; a line may hold several sentences)",
+                         _translate, model=True)
     translate.add_argument(
         "sentences", nargs="*",
-        help="sentences; none: an interactive prompt on a terminal, else stdin line by line")
+        help="lines to translate; none: an interactive prompt on a terminal, else stdin "
+        "line by line (streamed in batches)")
     translate.add_argument("--beam-width", type=int, default=4,
                            help="1: greedy search (fastest); more: beam search (better)")
     translate.add_argument("--json", action="store_true",
@@ -242,14 +234,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line with `argv` (default: `sys.argv[1:]`); return the exit code."""
+    from .tf_logs import quiet_stderr
+
     args = _parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except (FileNotFoundError, ValueError) as error:
-        # Bad input (a missing model, a malformed corpus, a bad option value): one
-        # clear line, not a traceback.
-        print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    with quiet_stderr(enabled=not args.tf_logs) as args.stderr:
+        try:
+            return args.run(args)
+        except (FileNotFoundError, ValueError) as error:
+            # Bad input (a missing model, a malformed corpus, a bad option value): one
+            # clear line, not a traceback.
+            print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":

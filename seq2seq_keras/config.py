@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
-__all__ = ["Config", "PRESETS", "get_preset", "CELLS", "RNN_OPTIONS"]
+__all__ = ["Config", "PRESETS", "get_preset", "CELLS", "RNN_OPTIONS", "DEFAULT_ALPHA",
+           "DEFAULT_MODEL", "default_model_path"]
 
 # The recurrent cells the model builder offers.
 CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
@@ -13,6 +15,27 @@ CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
 RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initializer",
                "recurrent_initializer", "bias_initializer", "unit_forget_bias",
                "kernel_regularizer", "recurrent_regularizer", "bias_regularizer")
+
+# Beam search's default length normalization. Chosen on the validation split of the
+# shipped model (2,359 English sentences, 3,411 references; beam 4), BLEU / chrF by
+# alpha: 0.6 (GNMT's value) 48.72 / 64.80; 1.0 48.88 / 64.98; 1.3 48.91 / 65.07;
+# 1.6 48.91 / 65.17; 2.0 48.85 / 65.27; 2.5 48.62 / 65.20. 1.6 is the
+# longest-favouring value that keeps the best BLEU: chrF, which weighs recall twice
+# as much as precision, goes on rising a little with longer translations while BLEU
+# starts to fall.
+DEFAULT_ALPHA = 1.6
+
+# The shipped model that `translate` uses when no model is given.
+DEFAULT_MODEL = "en_fr"
+
+
+def default_model_path(name: str = DEFAULT_MODEL) -> str:
+    """Folder of a model shipped inside the package (`pretrained/NAME`).
+
+    Args:
+        name: `"en_fr"` (the default word model) or `"blog_char"` (the blog's).
+    """
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", name)
 
 
 @dataclasses.dataclass

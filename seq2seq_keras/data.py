@@ -1,7 +1,8 @@
 """Reading the manythings / Tatoeba corpora: load, normalize, split by source sentence.
 
 The corpus format is one pair per line, `English<TAB>Translation`, with an optional
-third column (attribution) in newer releases, UTF-8, plain or gzip-compressed.
+third column (attribution) in newer releases, UTF-8 (a leading BOM is ignored), LF or
+CRLF line ends, plain or gzip-compressed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import re
 import unicodedata
 import warnings
+import zlib
 
 __all__ = [
     "CorpusError",
@@ -67,10 +69,12 @@ def default_corpus_path(pair: str = "fra-eng") -> str:
 def normalize(text: str) -> str:
     """Normalize one sentence of the corpus (or of user input).
 
-    NFC composition; U+202F, U+00A0, U+2009 and tabs become a plain space; zero-width
-    characters and soft hyphens are removed; curly apostrophes become `'`; runs of
-    spaces collapse to one; leading and trailing spaces are stripped. Case, accents
-    and punctuation are kept.
+    Zero-width characters, BOMs and soft hyphens are removed; U+202F, U+00A0, U+2009
+    and tabs become a plain space; curly apostrophes become `'`; then NFC composition
+    (after the removals, so that a letter and its accent split by an invisible
+    character compose, and `normalize(normalize(x)) == normalize(x)`); runs of spaces
+    collapse to one; leading and trailing whitespace is stripped. Case, accents and
+    punctuation are kept.
 
     Args:
         text: the sentence.
@@ -78,10 +82,10 @@ def normalize(text: str) -> str:
     Returns:
         The normalized sentence (possibly empty).
     """
-    text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
     text = text.translate(_APOSTROPHES)
+    text = unicodedata.normalize("NFC", text)
     return _MULTISPACE.sub(" ", text).strip()
 
 
@@ -89,10 +93,12 @@ def _open_lines(path: str):
     if not os.path.exists(path):
         raise CorpusError(f"corpus file not found: {path}")
     opener = gzip.open if path.endswith(".gz") else open
+    # A truncated or corrupt .gz file raises EOFError (cut short), OSError (bad header
+    # or CRC) or zlib.error (bad deflate data, which is not an OSError).
     try:
         with opener(path, "rb") as handle:
             yield from handle
-    except (OSError, EOFError) as error:  # a truncated or corrupt .gz file
+    except (OSError, EOFError, zlib.error) as error:
         raise CorpusError(f"{path}: cannot read the file: {error}") from error
 
 
@@ -142,6 +148,10 @@ def load_pairs(
         problem = None
         try:
             line = raw.decode("utf-8").rstrip("\r\n")
+            if number == 1:
+                # A UTF-8 BOM (Windows editors write one) is not part of the first line,
+                # which may then be blank.
+                line = line.removeprefix("\ufeff")
         except UnicodeDecodeError as error:
             problem = f"invalid UTF-8 ({error.reason} at byte {error.start})"
         else:

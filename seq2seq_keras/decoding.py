@@ -18,19 +18,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+# DEFAULT_ALPHA lives in config (with its measurements) so that the CLI reads it
+# without importing TensorFlow; it is part of this module's API too.
+from .config import DEFAULT_ALPHA
 from .text import END_ID, PAD_ID, START_ID
 
 __all__ = ["decode_sequence", "encode", "make_step", "greedy_search", "sample", "beam_search",
            "DEFAULT_ALPHA"]
-
-# Beam search's default length normalization. Chosen on the validation split of the
-# shipped model (2,359 English sentences, 3,411 references; beam 4), BLEU / chrF by
-# alpha: 0.6 (GNMT's value) 48.72 / 64.80; 1.0 48.88 / 64.98; 1.3 48.91 / 65.07;
-# 1.6 48.91 / 65.17; 2.0 48.85 / 65.27; 2.5 48.62 / 65.20. 1.6 is the
-# longest-favouring value that keeps the best BLEU: chrF, which weighs recall twice
-# as much as precision, goes on rising a little with longer translations while BLEU
-# starts to fall.
-DEFAULT_ALPHA = 1.6
 
 
 def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
@@ -85,15 +79,25 @@ def make_step(decoder_model):
     return step
 
 
-def _search(step, state, max_length, select):
+def _row_limits(limits, batch, max_length):
+    """Per-row output limits `(batch,)`: `limits`, or `max_length` for every row."""
+    if limits is None:
+        return tf.fill([batch], tf.cast(max_length, tf.int32))
+    return tf.cast(limits, tf.int32)
+
+
+def _search(step, state, max_length, select, limits=None):
     """The loop shared by greedy search and sampling.
 
     `select(log_probs (batch, vocab), t) -> tokens (batch,)` picks each next token.
     The output is a fixed `(batch, max_length)` array written column by column, not
     a growing list: its shape is then known in advance, which XLA requires
-    (`jit_compile=True`, with `max_length` a Python int).
+    (`jit_compile=True`, with `max_length` a Python int or a function argument).
+    Row `i` stops after `limits[i]` tokens (at most `max_length`), so a sentence's
+    output never depends on the other sentences of its batch.
     """
     batch = tf.shape(state[0])[0]
+    limits = _row_limits(limits, batch, max_length)
     tokens = tf.fill([batch], tf.constant(START_ID, tf.int32))
     done = tf.zeros([batch], tf.bool)
     outputs = tf.zeros([batch, max_length], tf.int32)
@@ -106,7 +110,7 @@ def _search(step, state, max_length, select):
         log_probs, state = step(tokens, state)
         next_tokens = select(log_probs, t)
         next_tokens = tf.where(done, tf.constant(PAD_ID, tf.int32), next_tokens)
-        done = tf.logical_or(done, tf.equal(next_tokens, END_ID))
+        done = tf.logical_or(done, tf.equal(next_tokens, END_ID)) | (t + 1 >= limits)
         outputs = tf.where(tf.equal(columns, t)[None, :], next_tokens[:, None], outputs)
         return t + 1, next_tokens, state, done, outputs
 
@@ -115,7 +119,7 @@ def _search(step, state, max_length, select):
     return outputs
 
 
-def greedy_search(step, state, max_length):
+def greedy_search(step, state, max_length, limits=None):
     """Batched greedy decoding: at each step, feed back the most likely token.
 
     Call it inside a `tf.function` so the loop compiles to one `tf.while_loop`.
@@ -124,19 +128,21 @@ def greedy_search(step, state, max_length):
         step: `step(tokens (batch,), state) -> (log_probs (batch, vocab), state)`.
         state: the initial decoder state (a tuple of `(batch, ...)` tensors).
         max_length: the most tokens to produce per sentence (a scalar tensor or int).
+        limits: optional `(batch,)` per-sentence limits, each at most `max_length`.
 
     Returns:
         int32 `(batch, max_length)` ids; after a sentence's `[END]` come padding ids 0.
     """
     return _search(step, state, max_length,
-                   lambda log_probs, t: tf.argmax(log_probs, axis=-1, output_type=tf.int32))
+                   lambda log_probs, t: tf.argmax(log_probs, axis=-1, output_type=tf.int32),
+                   limits)
 
 
-def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0):
+def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0, limits=None):
     """Batched random sampling, reproducible for a seed.
 
     Args:
-        step, state, max_length: as for `greedy_search`.
+        step, state, max_length, limits: as for `greedy_search`.
         temperature: divides the log-probabilities; < 1 is more conservative, > 1
             more varied (a scalar, > 0).
         top_k: sample among the `top_k` most likely tokens only (0: all).
@@ -164,42 +170,47 @@ def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0):
         return tf.cast(tf.random.stateless_categorical(
             logits, 1, seed=tf.stack([seed, t]))[:, 0], tf.int32)
 
-    return _search(step, state, max_length, select)
+    return _search(step, state, max_length, select, limits)
 
 
-def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA):
+def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limits=None):
     """Batched beam search with length normalization.
 
     Each sentence keeps the `beam_width` best partial translations by total
-    log-probability; a finished hypothesis (one that produced `[END]`) keeps its
-    score and only grows padding. At the end hypotheses are ranked by
-    `score / ((5 + length) / 6) ** alpha` (Wu et al., 2016): without it, shorter
-    outputs win because every token adds a negative log-probability.
+    log-probability; a finished hypothesis (one that produced `[END]`, or reached
+    its sentence's limit) keeps its score and only grows padding. At the end
+    hypotheses are ranked by `score / ((5 + length) / 6) ** alpha` (Wu et al., 2016):
+    without it, shorter outputs win because every token adds a negative
+    log-probability. The hypotheses live in a preallocated `(batch, beam_width,
+    max_length)` buffer written column by column (no growing concatenation), so
+    every shape is fixed and the search also compiles with XLA.
 
     Call it inside a `tf.function`.
 
     Args:
-        step, state, max_length: as for `greedy_search`; the state is tiled
+        step, state, max_length, limits: as for `greedy_search`; the state is tiled
             `beam_width` times (encoder outputs and masks included).
         beam_width: hypotheses kept per sentence (1 is greedy search).
         alpha: length-normalization strength (0: none).
 
     Returns:
-        `(ids, scores)`: int32 `(batch, beam_width, steps)`, best first, with
+        `(ids, scores)`: int32 `(batch, beam_width, max_length)`, best first, with
         padding after `[END]`; and float32 `(batch, beam_width)` normalized scores.
     """
     beam_width = tf.cast(beam_width, tf.int32)
     alpha = tf.cast(alpha, tf.float32)
     batch = tf.shape(state[0])[0]
+    limits = _row_limits(limits, batch, max_length)
     flat = batch * beam_width
     state = tuple(tf.repeat(s, beam_width, axis=0) for s in state)
     # Only the first beam is live at the start, so the first step does not pick the
     # same token beam_width times.
-    scores = tf.concat([tf.zeros([batch, 1]),
-                        tf.fill([batch, beam_width - 1], tf.constant(-1e9))], axis=1)
+    scores = tf.where(tf.equal(tf.range(beam_width), 0)[None, :],
+                      tf.zeros([batch, beam_width]), tf.fill([batch, beam_width], -1e9))
     tokens = tf.fill([flat], tf.constant(START_ID, tf.int32))
     finished = tf.zeros([batch, beam_width], tf.bool)
-    sequences = tf.zeros([batch, beam_width, 0], tf.int32)
+    sequences = tf.zeros([batch, beam_width, max_length], tf.int32)
+    columns = tf.range(max_length)
 
     def cond(t, tokens, state, scores, finished, sequences):
         return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
@@ -215,14 +226,16 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA):
         total = tf.reshape(scores[:, :, None] + log_probs, [batch, -1])
         scores, index = tf.math.top_k(total, k=beam_width)
         parent, token = index // vocab, index % vocab
-        sequences = tf.concat([tf.gather(sequences, parent, batch_dims=1),
-                               token[:, :, None]], axis=2)
-        finished = tf.logical_or(tf.gather(finished, parent, batch_dims=1),
-                                 tf.equal(token, END_ID))
+        sequences = tf.where(tf.equal(columns, t)[None, None, :], token[:, :, None],
+                             tf.gather(sequences, parent, batch_dims=1))
+        finished = (tf.gather(finished, parent, batch_dims=1) | tf.equal(token, END_ID)
+                    | (t + 1 >= limits)[:, None])
         rows = tf.reshape(parent + tf.range(batch)[:, None] * beam_width, [-1])
         state = tuple(tf.gather(s, rows) for s in state)
         return t + 1, tf.reshape(token, [-1]), state, scores, finished, sequences
 
+    # Every shape is fixed by the inputs; the invariants only say that the batch
+    # dimensions are not known while the graph is built.
     _, _, _, scores, finished, sequences = tf.while_loop(
         cond, body, (tf.constant(0), tokens, state, scores, finished, sequences),
         shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]),

@@ -1,65 +1,159 @@
-"""Interactive translation (the REPL of `seq2seq-keras translate`) and JSON results.
+"""Interactive translation (the REPL of `seq2seq-keras translate`), streams and JSON.
 
 The REPL reads lines with any `input`-like function, so it runs the same under a
 terminal (with readline editing and history), in tests, or in a notebook.
+`translate_stream` translates an iterable of lines (a file, stdin) in batches,
+streaming: one output line per input line, in order, whatever the input's length.
+Both follow `Translator`'s input rules: a line may hold several sentences.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import time
+import warnings
 
-from .translator import SentenceTooLongError
+from .translator import LongSentenceWarning, SentenceTooLongError
 
-__all__ = ["repl", "translation_record", "HELP"]
+__all__ = ["repl", "translate_stream", "translation_record", "help_text"]
 
-HELP = """Type an English sentence and press Enter to translate it.
+
+def help_text(beam_width: int) -> str:
+    """The REPL's `:help`, stating the beam width it starts with."""
+    start = "greedy search" if beam_width == 1 else f"beam search, width {beam_width}"
+    return f"""Type English (one sentence or several) and press Enter to translate it.
 Commands:
-  :beam N    beam width N (1: greedy search, the default)
-  :alt       show / hide the n best translations with their scores
+  :beam N    beam width N (1: greedy search; this session started with {start})
+  :alt       show / hide the n best translations of each sentence with their scores
   :time      show / hide how long each translation took
   :help      this help
   :quit      leave (Ctrl-D and Ctrl-C leave too)"""
 
 
-def translation_record(translator, sentence: str, beam_width: int = 4,
+def translation_record(translator, text: str, beam_width: int = 4,
                        with_attention: bool = True, replace_unknown: bool = True) -> dict:
-    """Everything about one translation, JSON-ready.
+    """Everything about the translation of one line, JSON-ready.
 
-    `replace_unknown` is passed to `Translator.translate_n_best`.
+    The line is split into sentences as `Translator.translate` splits it; `replace_unknown`
+    is passed to `Translator.translate_n_best`.
 
     Returns:
-        `{"source", "translation", "n_best": [{"translation", "score"}]}`, plus
-        `"attention": {"source_tokens", "target_tokens", "weights"}` for attention
-        models (when `with_attention`), or `{"source", "error"}` if the sentence is
-        too long for the model.
+        `{"source", "translation", "sentences": [{"source", "translation", "n_best":
+        [{"translation", "score"}], "attention": {"source_tokens", "target_tokens",
+        "weights"}}]}`: `"translation"` is the sentences' best translations joined (what
+        `translate(text, beam_width=beam_width)` gives); `"attention"` only for
+        attention models (when `with_attention`). `{"source", "error"}` if a
+        sentence is over the hard length limit.
     """
     try:
-        n_best = translator.translate_n_best(sentence, beam_width=beam_width,
-                                             replace_unknown=replace_unknown)
+        sentences = translator.split(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LongSentenceWarning)
+            n_bests = translator.translate_n_best(sentences, beam_width=beam_width,
+                                                  replace_unknown=replace_unknown)
     except SentenceTooLongError as error:
-        return {"source": sentence, "error": str(error)}
-    record = {"source": sentence, "translation": n_best[0][0],
-              "n_best": [{"translation": t, "score": round(s, 4)} for t, s in n_best]}
-    if with_attention and translator.config.attention and sentence.strip():
-        source_tokens, target_tokens, weights = translator.attention(sentence, n_best[0][0])
-        record["attention"] = {"source_tokens": source_tokens, "target_tokens": target_tokens,
-                               "weights": weights.astype(float).round(4).tolist()}
-    return record
+        return {"source": text, "error": str(error)}
+    records = []
+    for sentence, n_best in zip(sentences, n_bests, strict=True):
+        record = {"source": sentence, "translation": n_best[0][0],
+                  "n_best": [{"translation": t, "score": round(s, 4)} for t, s in n_best]}
+        if with_attention and translator.config.attention:
+            source_tokens, target_tokens, weights = translator.attention(sentence, n_best[0][0])
+            record["attention"] = {"source_tokens": source_tokens,
+                                   "target_tokens": target_tokens,
+                                   "weights": weights.astype(float).round(4).tolist()}
+        records.append(record)
+    return {"source": text, "translation": " ".join(r["translation"] for r in records
+                                                    if r["translation"]),
+            "sentences": records}
 
 
-def repl(translator, read=input, write=print, beam_width: int = 1) -> int:
+def translate_stream(translator, lines, write=print, note=print, progress=None,
+                     batch_size: int = 64, beam_width: int = 4, replace_unknown: bool = True,
+                     as_json: bool = False, lines_per_chunk: int | None = None) -> int:
+    """Translate lines as they come, in batches, one output line per input line.
+
+    Memory stays bounded however long the input: lines are read `lines_per_chunk` at
+    a time (default `4 * batch_size`), translated as one call of `translate`, and
+    written before the next chunk is read.
+
+    Args:
+        translator: a `Translator`.
+        lines: an iterable of lines (a trailing newline is removed).
+        write: prints one output line (a translation, or a JSON record).
+        note: prints one note for the user (a sentence longer than the model's
+            training sentences, a line refused); the CLI sends these to stderr.
+        progress: a text stream (the terminal's stderr) for a progress line, or
+            `None`.
+        batch_size, beam_width, replace_unknown: as for `Translator.translate`.
+        as_json: write `translation_record`s as JSON Lines instead.
+        lines_per_chunk: lines read and translated together.
+
+    Returns:
+        The exit code: 0, or 1 if a line was refused (over the hard length limit;
+        its output line is empty, or a JSON record with `"error"`).
+    """
+    lines_per_chunk = lines_per_chunk or 4 * batch_size
+    lines = (line.rstrip("\r\n") for line in lines)
+    refused, done, start = False, 0, time.perf_counter()
+    while chunk := list(itertools.islice(lines, lines_per_chunk)):
+        if as_json:
+            outputs = [translation_record(translator, line, beam_width=beam_width,
+                                          replace_unknown=replace_unknown) for line in chunk]
+            for k, record in enumerate(outputs):
+                if "error" in record:
+                    refused = True
+                    note(f"line {done + k + 1}: not translated: {record['error']}")
+            outputs = [json.dumps(r, ensure_ascii=False) for r in outputs]
+        else:
+            outputs, fitting = [""] * len(chunk), []
+            for k, line in enumerate(chunk):
+                try:
+                    translator.split(line)
+                    fitting.append(k)
+                except SentenceTooLongError as error:
+                    refused = True
+                    note(f"line {done + k + 1}: not translated: {error}")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", LongSentenceWarning)
+                translations = translator.translate(
+                    [chunk[k] for k in fitting], batch_size=batch_size,
+                    beam_width=beam_width, replace_unknown=replace_unknown)
+            for warning in caught:
+                if isinstance(warning.message, LongSentenceWarning):
+                    note(f"line {done + fitting[warning.message.index] + 1}: note: "
+                         f"{warning.message}")
+                else:
+                    warnings.showwarning(warning.message, warning.category,
+                                         warning.filename, warning.lineno)
+            for k, translation in zip(fitting, translations, strict=True):
+                outputs[k] = translation
+        for output in outputs:
+            write(output)
+        done += len(chunk)
+        if progress is not None:
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            progress.write(f"\r{done:,} lines translated ({rate:,.1f} lines/s)")
+            progress.flush()
+    if progress is not None and done:
+        progress.write("\n")
+    return 1 if refused else 0
+
+
+def repl(translator, read=input, write=print, beam_width: int = 4) -> int:
     """Translate lines as they are typed, until `:quit`, end of input or Ctrl-C.
 
     Args:
         translator: a `Translator`.
         read: `read(prompt) -> line`; raises `EOFError` at the end (as `input` does).
         write: prints one line.
-        beam_width: the starting beam width.
+        beam_width: the starting beam width (default 4, as `seq2seq-keras translate`).
 
     Returns:
         0 (the exit code).
     """
-    show_alternatives, show_time = False, False
+    show_alternatives, show_time, started_with = False, False, beam_width
     write("seq2seq-keras: English -> French. :help for commands, Ctrl-D to quit.")
     # Trace the compiled search now, so the first sentence is as fast as the rest.
     translator.translate("Hi.", beam_width=beam_width)
@@ -76,7 +170,7 @@ def repl(translator, read=input, write=print, beam_width: int = 1) -> int:
             if command in ("quit", "q", "exit"):
                 return 0
             if command == "help":
-                write(HELP)
+                write(help_text(started_with))
             elif command == "alt":
                 show_alternatives = not show_alternatives
                 write(f"alternatives {'on' if show_alternatives else 'off'}")
@@ -94,17 +188,33 @@ def repl(translator, read=input, write=print, beam_width: int = 1) -> int:
             continue
         start = time.perf_counter()
         try:
-            if show_alternatives:
-                n_best = translator.translate_n_best(line, beam_width=max(beam_width, 2))
-                output = "\n".join(f"  {score:8.3f}  {text}" for text, score in n_best)
-            else:
-                output = translator.translate(line, beam_width=beam_width)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", LongSentenceWarning)
+                if show_alternatives:
+                    output = _alternatives(translator, line, max(beam_width, 2))
+                else:
+                    output = "fr> " + translator.translate(line, beam_width=beam_width)
         except SentenceTooLongError as error:
             write(f"(not translated: {error})")
             continue
         except KeyboardInterrupt:
             write("")
             return 0
-        write(f"fr> {output}" if not show_alternatives else output)
+        for warning in caught:
+            if isinstance(warning.message, LongSentenceWarning):
+                write(f"(note: {warning.message})")
+        write(output)
         if show_time:
             write(f"    ({1000 * (time.perf_counter() - start):.1f} ms)")
+
+
+def _alternatives(translator, line, beam_width):
+    """The n best of each sentence of `line`, one `score  text` row each."""
+    sentences = translator.split(line)
+    rows = []
+    for sentence, n_best in zip(sentences, translator.translate_n_best(
+            sentences, beam_width=beam_width), strict=True):
+        if len(sentences) > 1:
+            rows.append(f"  {sentence}")
+        rows.extend(f"  {score:8.3f}  {text}" for text, score in n_best)
+    return "\n".join(rows)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import warnings
 
 import numpy as np
 import tensorflow as tf
 
 from . import decoding
-from .config import Config
+from .config import Config, default_model_path
 from .data import normalize
 from .models import build_attention_model, build_inference_models, build_training_model
+from .sentences import join_sentences, split_sentences
 from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
 from .unknown import DROP_PENALTY, attention_alignments, build_lexicon, replace_unknown
 
-__all__ = ["Translator", "SentenceTooLongError", "load_translator", "default_model_path"]
+__all__ = ["Translator", "SentenceTooLongError", "LongSentenceWarning", "load_translator",
+           "default_model_path", "MAX_SENTENCE_CHARACTERS"]
 
 # Weights and JSON, not a whole `.keras` model: the config rebuilds the layers (so an
 # artefact never carries optimizer slots, which would triple its size), and the JSON
@@ -24,12 +28,44 @@ _WEIGHTS_FILE = "model.weights.h5"
 _HALF_WEIGHTS_FILE = "model.weights.f16.npz"
 _META_FILE = "translator.json"
 _LEXICON_FILE = "lexicon.json"
-# The shipped model that `translate` uses when no model is given.
-DEFAULT_MODEL = "en_fr"
+# The hard limit on one sentence (after paragraph splitting), which protects memory:
+# the encoder keeps an output per source token, for every sentence of a batch and
+# every beam. A sentence of 10,000 characters is about 2,000 words, far past anything
+# the models have seen; text that long without a sentence end is not a sentence.
+MAX_SENTENCE_CHARACTERS = 10_000
 
 
 class SentenceTooLongError(ValueError):
-    """A sentence has more source tokens than the model's `max_source_length`."""
+    """A sentence is over `MAX_SENTENCE_CHARACTERS`: it is not translated."""
+
+
+class LongSentenceWarning(UserWarning):
+    """A sentence is longer than any the model was trained on; translated anyway.
+
+    Attributes:
+        index: the position of the input string that holds it, in the list given to
+            `translate` (0 for a single string).
+    """
+
+    def __init__(self, message: str, index: int = 0):
+        super().__init__(message)
+        self.index = index
+
+
+def _as_texts(sentences):
+    """`(whether one string was given, the strings as a list)`; `TypeError` otherwise."""
+    if isinstance(sentences, str):
+        return True, [sentences]
+    if sentences is None or isinstance(sentences, (bytes, bytearray, dict)) or not hasattr(
+            sentences, "__iter__"):
+        raise TypeError("sentences must be a str or a list of str, got "
+                        f"{type(sentences).__name__}")
+    texts = list(sentences)
+    for k, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"sentences must be a str or a list of str, got "
+                            f"{type(text).__name__} at index {k}")
+    return False, texts
 
 
 class Translator:
@@ -44,17 +80,29 @@ class Translator:
             vocabulary (`unknown.build_lexicon`; `None`: empty), used to replace
             `[UNK]` in translations.
 
-    Input rules, for `translate` and `translate_reference`:
-      * the sentence is normalized as the corpus was (`data.normalize`);
-      * an empty or whitespace-only sentence translates to `""`;
+    Input rules, for `translate` and `sample` (a string, or a list of strings;
+    anything else is a `TypeError`):
+      * each string is split into sentences (`sentences.split_sentences`: `.`, `!`,
+        `?` or `…` before a capital letter or the end; `Mr.`, `e.g.` and initials
+        kept), translated in one batch, and the translations joined with spaces:
+        one string out per string in;
+      * each sentence is normalized as the corpus was (`data.normalize`);
+      * an empty or whitespace-only string translates to `""`;
       * unknown characters or words become `[UNK]` (never a `KeyError`);
       * a word-level attention model replaces the `[UNK]` it writes (a French word
         outside its vocabulary) through its attention and lexicon, or leaves it out
         (`replace_unknown`; see `seq2seq_keras.unknown`);
-      * a sentence of more than `config.max_source_length` tokens raises
-        `SentenceTooLongError`: the model has never seen one so long, and silently
-        cutting it would drop words;
-      * output stops at `[END]` or after `config.max_target_length` tokens.
+      * a sentence of more than `config.max_source_length` tokens, longer than any
+        the model has seen, is still translated (the encoder is recurrent and takes
+        any length), with a `LongSentenceWarning`; its output limit grows in
+        proportion (`max_target_length * tokens / max_source_length`). Quality
+        falls with length past that point;
+      * a sentence of more than `MAX_SENTENCE_CHARACTERS` characters raises
+        `SentenceTooLongError`;
+      * output stops at `[END]` or at the output limit.
+
+    `translate_n_best`, `attention` and `translate_reference` take one sentence as
+    it is (no splitting).
     """
 
     def __init__(self, model, config: Config, source_vocab: Vocabulary,
@@ -82,25 +130,76 @@ class Translator:
     # -- input -------------------------------------------------------------------
 
     def encode_source(self, sentence: str) -> list[int]:
-        """Ids of one source sentence, after the input rules above."""
+        """Ids of one source sentence, after the input rules above (no splitting).
+
+        Raises:
+            TypeError: if `sentence` is not a string.
+            SentenceTooLongError: if it is over `MAX_SENTENCE_CHARACTERS`.
+        """
         if not isinstance(sentence, str):
             raise TypeError(f"sentence must be a str, got {type(sentence).__name__}")
-        ids = self.source_vocab.encode(normalize(sentence))
-        limit = self.config.max_source_length
-        if limit is not None and len(ids) > limit:
-            unit = "characters" if self.source_vocab.level == "char" else "tokens"
+        if len(sentence) > MAX_SENTENCE_CHARACTERS:
             raise SentenceTooLongError(
-                f"the sentence has {len(ids)} {unit}; this model was trained on at most "
-                f"{limit} (max_source_length). Split it into shorter sentences.")
-        return ids
+                f"a sentence of {len(sentence):,} characters is over the limit of "
+                f"{MAX_SENTENCE_CHARACTERS:,} (translator.MAX_SENTENCE_CHARACTERS) that "
+                "protects memory; end its sentences with . ! or ?")
+        return self.source_vocab.encode(normalize(sentence))
+
+    def split(self, text: str) -> list[str]:
+        """The sentences of `text` that `translate(text)` translates, normalized.
+
+        Raises:
+            TypeError: if `text` is not a string.
+            SentenceTooLongError: if a sentence is over `MAX_SENTENCE_CHARACTERS`
+                (as `translate(text)` would).
+        """
+        _as_texts([text])
+        sentences = split_sentences(normalize(text))
+        for sentence in sentences:
+            if len(sentence) > MAX_SENTENCE_CHARACTERS:
+                self.encode_source(sentence)
+        return sentences
 
     def fits(self, sentence: str) -> bool:
-        """Whether `sentence` is within `max_source_length` (so `translate` accepts it)."""
+        """Whether `sentence` has at most `max_source_length` tokens, as the training
+        sentences had: the lengths the model translates best (longer ones are still
+        translated; `evaluate` and `bench` keep to these)."""
         try:
-            self.encode_source(sentence)
+            return len(self.encode_source(sentence)) <= self.config.max_source_length
         except SentenceTooLongError:
             return False
-        return True
+
+    def _split(self, sentences, split=True):
+        """The sentences of the input strings, encoded.
+
+        Returns:
+            `(single, counts, pieces, ids)`: whether one string was given; how many
+            sentences each string holds; all the sentences, in order; their ids.
+        """
+        single, texts = _as_texts(sentences)
+        counts, pieces, ids = [], [], []
+        for k, text in enumerate(texts):
+            parts = self.split(text) if split else [text]
+            counts.append(len(parts))
+            for part in parts:
+                part_ids = self.encode_source(part)
+                if len(part_ids) > self.config.max_source_length:
+                    unit = "characters" if self.source_vocab.level == "char" else "tokens"
+                    warnings.warn(LongSentenceWarning(
+                        f"a sentence of {len(part_ids)} {unit} is longer than any this model "
+                        f"was trained on (max_source_length={self.config.max_source_length}); "
+                        f"translated anyway, its quality may suffer: {part[:40]!r}...", k),
+                        stacklevel=3)
+                pieces.append(part)
+                ids.append(part_ids)
+        return single, counts, pieces, ids
+
+    @staticmethod
+    def _join(single, counts, translations):
+        """The translations of `_split`'s sentences joined back, one per input string."""
+        translations = iter(translations)
+        texts = [join_sentences([next(translations) for _ in range(n)]) for n in counts]
+        return texts[0] if single else texts
 
     # -- decoding ----------------------------------------------------------------
 
@@ -110,74 +209,94 @@ class Translator:
         if not ids:
             return ""
         output = decoding.decode_sequence(
-            self.encoder_model, self.decoder_model, ids, self.config.max_target_length)
+            self.encoder_model, self.decoder_model, ids, self.output_limit(len(ids)))
         return self.target_vocab.decode(output)
 
     def compiled_search(self, kind: str, jit_compile: bool = False):
         """The cached `tf.function` of a search, for inspection (tracing counts).
 
-        Traced once for all batch sizes, sentence lengths and option values, which
-        are tensors, not Python values. The output limit `max_target_length` is fixed
-        per model, so it is a Python constant (XLA needs the output shape at compile
-        time).
+        Traced once for all batch sizes, sentence lengths, output limits and option
+        values, which are tensors, not Python values (under XLA, which needs the output
+        shape at compile time, each new `max_length` compiles once; within the
+        training lengths it is always `max_target_length`).
 
         Args:
-            kind: `"greedy"` `(source_ids)`, `"beam"` `(source_ids, beam_width,
-                alpha)` or `"sample"` `(source_ids, temperature, top_k, seed)`.
+            kind: `"greedy"` `(source_ids, max_length, limits)`, `"beam"`
+                `(source_ids, max_length, limits, beam_width, alpha)` or `"sample"`
+                `(source_ids, max_length, limits, temperature, top_k, seed)`:
+                `max_length` is the output width, `limits` each sentence's own
+                limit (`output_limit`).
             jit_compile: compile with XLA.
         """
         key = (kind, jit_compile)
         if key not in self._functions:
             step = decoding.make_step(self.decoder_model)
             encoder = self.encoder_model
-            max_length = self.config.max_target_length
-            ids = tf.TensorSpec([None, None], tf.int32)
+            ids, limits = tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32)
             integer, real = tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)
 
             if kind == "greedy":
-                def search(source_ids):
+                def search(source_ids, max_length, limits):
                     state = decoding.encode(encoder, source_ids)
-                    return decoding.greedy_search(step, state, max_length)
-                signature = [ids]
+                    return decoding.greedy_search(step, state, max_length, limits)
+                signature = [ids, integer, limits]
             elif kind == "beam":
-                def search(source_ids, beam_width, alpha):
+                def search(source_ids, max_length, limits, beam_width, alpha):
                     state = decoding.encode(encoder, source_ids)
-                    return decoding.beam_search(step, state, max_length, beam_width, alpha)
-                signature = [ids, integer, real]
+                    return decoding.beam_search(step, state, max_length, beam_width, alpha,
+                                                limits)
+                signature = [ids, integer, limits, integer, real]
             elif kind == "sample":
-                def search(source_ids, temperature, top_k, seed):
+                def search(source_ids, max_length, limits, temperature, top_k, seed):
                     state = decoding.encode(encoder, source_ids)
-                    return decoding.sample(step, state, max_length, temperature, top_k, seed)
-                signature = [ids, real, integer, integer]
+                    return decoding.sample(step, state, max_length, temperature, top_k, seed,
+                                           limits)
+                signature = [ids, integer, limits, real, integer, integer]
             else:
                 raise ValueError(f"unknown search {kind!r}")
             self._functions[key] = tf.function(search, input_signature=signature,
                                                jit_compile=jit_compile)
         return self._functions[key]
 
-    def _run_batched(self, batch_ids, batch_size, run):
-        """Call `run(padded (rows, width) int32) -> per-row numpy results` in batches.
+    def output_limit(self, source_length: int) -> int:
+        """The most tokens decoded for a source of `source_length` tokens:
+        `max_target_length`, or proportionally more past `max_source_length`."""
+        c = self.config
+        return max(c.max_target_length,
+                   math.ceil(c.max_target_length * source_length / c.max_source_length))
 
-        Sentences are sorted by length so that each batch is padded little; results
-        come back in input order, `None` for empty sentences.
+    def _run_batched(self, batch_ids, batch_size, run):
+        """Call `run(padded (rows, width) int32, max_length, limits (rows,)) -> per-row
+        results` in batches (`limits`: each row's `output_limit`, `max_length` theirs).
+
+        Sentences are sorted by length so that each batch is padded little. A batch
+        holds at most `batch_size` sentences and, so that memory stays bounded for
+        long ones, `batch_size * max_source_length` padded tokens. Results come back
+        in input order, `None` for empty sentences.
         """
-        if batch_size <= 0:
-            raise ValueError(f"batch_size must be positive, got batch_size={batch_size}")
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size}")
         results = [None] * len(batch_ids)
         order = sorted((i for i, ids in enumerate(batch_ids) if ids),
                        key=lambda i: len(batch_ids[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
+        budget = batch_size * self.config.max_source_length
+        chunks, chunk = [], []
+        for i in order:
+            # Sorted by length, so the newcomer is the longest: it sets the padding.
+            if chunk and (len(chunk) == batch_size
+                          or (len(chunk) + 1) * len(batch_ids[i]) > budget):
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(i)
+        if chunk:
+            chunks.append(chunk)
+        for chunk in chunks:
             array = _padded([batch_ids[i] for i in chunk])
-            for row, result in zip(chunk, run(array), strict=True):
+            limits = [self.output_limit(len(batch_ids[i])) for i in chunk]
+            for row, result in zip(chunk, run(array, tf.constant(max(limits)),
+                                              tf.constant(limits, tf.int32)), strict=True):
                 results[row] = result
         return results
-
-    def _encode_batch(self, sentences):
-        """`(whether one string was given, the sentences as a list, their source ids)`."""
-        single = isinstance(sentences, str)
-        sentences = [sentences] if single else list(sentences)
-        return single, sentences, [self.encode_source(s) for s in sentences]
 
     @property
     def replaces_unknown(self) -> bool:
@@ -216,24 +335,25 @@ class Translator:
         ids end at `[END]` or padding (see `Vocabulary.decode`); `None` for an empty
         input.
         """
+        if not isinstance(beam_width, int) or beam_width < 1:
+            raise ValueError(f"beam_width must be an integer >= 1, got beam_width={beam_width}")
         if beam_width == 1:
             greedy = self.compiled_search("greedy", jit_compile)
             return self._run_batched(batch_ids, batch_size,
-                                     lambda a: greedy(a).numpy())
-        if beam_width < 1:
-            raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
-        if jit_compile:
-            # Beam search grows its hypotheses step by step: shapes XLA cannot fix.
-            raise ValueError("jit_compile is for greedy search (beam_width=1) only")
-        beam = self.compiled_search("beam")
-        return self._run_batched(batch_ids, batch_size, lambda a: beam(
-            a, tf.constant(beam_width), tf.constant(alpha, tf.float32))[0][:, 0]
+                                     lambda *args: greedy(*args).numpy())
+        beam = self.compiled_search("beam", jit_compile)
+        return self._run_batched(batch_ids, batch_size, lambda *args: beam(
+            *args, tf.constant(beam_width), tf.constant(alpha, tf.float32))[0][:, 0]
             .numpy())
 
     def translate(self, sentences, batch_size: int = 64, beam_width: int = 1,
                   alpha: float = decoding.DEFAULT_ALPHA, jit_compile: bool = False,
-                  replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY):
-        """Translate a sentence or a list of sentences (compiled, batched search).
+                  replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY,
+                  split_sentences: bool = True):
+        """Translate a string or a list of strings (compiled, batched search).
+
+        Each string may hold several sentences: see the input rules in the class
+        docstring.
 
         Args:
             sentences: a string, or a list of strings.
@@ -246,36 +366,41 @@ class Translator:
                 the best of `translate_n_best`, where a hypothesis that drops a word
                 loses `drop_penalty`. `False` shows the model's own output.
             drop_penalty: see `translate_n_best`.
+            split_sentences: split each string into sentences (`False`: translate
+                it as one sentence, as `translate_reference` does).
 
         Returns:
             A string for a string, a list of strings for a list.
 
         Raises:
-            SentenceTooLongError: a sentence is longer than `max_source_length`.
+            TypeError: if `sentences` is not a string or a list of strings.
+            SentenceTooLongError: a sentence is over `MAX_SENTENCE_CHARACTERS`.
 
         Example:
 
-        >>> translator = load_translator(default_model_path())  # doctest: +SKIP
+        >>> translator = load_translator()  # doctest: +SKIP
         >>> translator.translate("Go.")  # doctest: +SKIP
         'Va !'
         """
-        if beam_width > 1 and replace_unknown and self.replaces_unknown and not jit_compile:
-            n_best = self.translate_n_best(sentences, beam_width, alpha, batch_size,
-                                           drop_penalty=drop_penalty)
-            return n_best[0][0] if isinstance(sentences, str) else [b[0][0] for b in n_best]
-        single, sentences, ids = self._encode_batch(sentences)
-        outputs, _ = self._texts(sentences, ids, self.translate_ids(
+        single, counts, pieces, ids = self._split(sentences, split_sentences)
+        if beam_width != 1 and replace_unknown and self.replaces_unknown:
+            n_best = self._n_best(pieces, ids, beam_width, alpha, batch_size,
+                                  replace_unknown, drop_penalty, jit_compile)
+            return self._join(single, counts, [best[0][0] for best in n_best])
+        outputs, _ = self._texts(pieces, ids, self.translate_ids(
             ids, batch_size, beam_width, alpha, jit_compile), replace_unknown, batch_size)
-        return outputs[0] if single else outputs
+        return self._join(single, counts, outputs)
 
     def translate_n_best(self, sentences, beam_width: int = 4,
                          alpha: float = decoding.DEFAULT_ALPHA, batch_size: int = 64,
                          replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY):
         """The `beam_width` best translations, as `(text, score)` pairs, best first.
 
-        Scores are length-normalized log-probabilities (higher is better). Where
-        `[UNK]` is replaced, a hypothesis loses `drop_penalty` for each one it drops
-        (a hole the model's score does not see), and the list is sorted again.
+        Each string is taken as one sentence (no splitting; `interactive` shows the
+        n best of each sentence of a paragraph). Scores are length-normalized
+        log-probabilities (higher is better). Where `[UNK]` is replaced, a hypothesis
+        loses `drop_penalty` for each one it drops (a hole the model's score does not
+        see), and the list is sorted again.
 
         Args:
             sentences: a string, or a list of strings (decoded in batches).
@@ -292,15 +417,22 @@ class Translator:
             A list of pairs for a string; a list of such lists for a list. An empty
             sentence gives `[("", 0.0)]`.
         """
-        if beam_width < 1:
-            raise ValueError(f"beam_width must be >= 1, got beam_width={beam_width}")
+        single, _, pieces, ids = self._split(sentences, split=False)
+        results = self._n_best(pieces, ids, beam_width, alpha, batch_size, replace_unknown,
+                               drop_penalty)
+        return results[0] if single else results
+
+    def _n_best(self, sentences, ids, beam_width, alpha, batch_size, replace_unknown,
+                drop_penalty, jit_compile=False):
+        """`translate_n_best` of sentences already encoded as `ids`: a list of lists."""
+        if not isinstance(beam_width, int) or beam_width < 1:
+            raise ValueError(f"beam_width must be an integer >= 1, got beam_width={beam_width}")
         if drop_penalty < 0:
             raise ValueError(f"drop_penalty must be >= 0, got drop_penalty={drop_penalty}")
-        single, sentences, ids = self._encode_batch(sentences)
-        beam = self.compiled_search("beam")
+        beam = self.compiled_search("beam", jit_compile)
 
-        def run(array):
-            sequences, scores = beam(array, tf.constant(beam_width),
+        def run(*args):
+            sequences, scores = beam(*args, tf.constant(beam_width),
                                      tf.constant(alpha, tf.float32))
             return [list(zip(seqs, row, strict=True))
                     for seqs, row in zip(sequences.numpy(), scores.numpy(), strict=True)]
@@ -315,10 +447,9 @@ class Translator:
         scored = iter(zip(texts, (score - drop_penalty * d for (_, _, score), d
                                   in zip(flat, drops, strict=True)), strict=True))
         # A stable sort: without drops, the model's order.
-        results = [[("", 0.0)] if best is None else
-                   sorted((next(scored) for _ in best), key=lambda pair: -pair[1])
-                   for best in found]
-        return results[0] if single else results
+        return [[("", 0.0)] if best is None else
+                sorted((next(scored) for _ in best), key=lambda pair: -pair[1])
+                for best in found]
 
     @property
     def attention_model(self):
@@ -361,6 +492,8 @@ class Translator:
                batch_size: int = 64, replace_unknown: bool = True):
         """Translate by sampling each token (varied outputs), reproducibly for a seed.
 
+        Paragraphs are split into sentences as by `translate`.
+
         Args:
             sentences: a string or a list of strings.
             temperature: > 0; lower is closer to greedy, higher more varied.
@@ -371,13 +504,13 @@ class Translator:
         """
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got temperature={temperature}")
-        single, sentences, ids = self._encode_batch(sentences)
+        single, counts, pieces, ids = self._split(sentences)
         fn = self.compiled_search("sample")
-        outputs = self._run_batched(ids, batch_size, lambda a: fn(
-            a, tf.constant(temperature, tf.float32), tf.constant(top_k),
+        outputs = self._run_batched(ids, batch_size, lambda *args: fn(
+            *args, tf.constant(temperature, tf.float32), tf.constant(top_k),
             tf.constant(seed)).numpy())
-        texts, _ = self._texts(sentences, ids, outputs, replace_unknown, batch_size)
-        return texts[0] if single else texts
+        texts, _ = self._texts(pieces, ids, outputs, replace_unknown, batch_size)
+        return self._join(single, counts, texts)
 
     # -- persistence -------------------------------------------------------------
 
@@ -492,12 +625,12 @@ def _padded(rows) -> tf.Tensor:
     return tf.constant(pad_ids(rows))
 
 
-def load_translator(path: str) -> Translator:
-    """Load a saved `Translator` from a folder (see `Translator.load`)."""
-    return Translator.load(path)
+def load_translator(path: str | None = None) -> Translator:
+    """Load a saved `Translator` from a folder (see `Translator.load`).
 
-
-def default_model_path() -> str:
-    """Folder of the default model shipped inside the package (see `pretrained/`)."""
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained",
-                        DEFAULT_MODEL)
+    Args:
+        path: a folder written by `Translator.save` or `seq2seq-keras train`;
+            `None` (the default) loads the shipped default model
+            (`default_model_path()`).
+    """
+    return Translator.load(default_model_path() if path is None else path)

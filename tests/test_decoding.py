@@ -123,3 +123,46 @@ def test_translator_searches_trace_once_and_agree(tiny_config):
     for kind in ("greedy", "beam", "sample"):
         assert translator.compiled_search(kind).experimental_get_tracing_count() == 1, kind
     assert translator.translate(sentences, jit_compile=True) == greedy
+
+
+def test_per_sentence_limits_stop_each_row_on_its_own():
+    table = [0, 0, 4, 3, 4, 0, 0, 0, 0, 0]   # START -> 4 -> 4 -> ... never END
+    step, state = _table_step(table), (tf.zeros([3, 1]),)
+    limits = tf.constant([2, 5, 3])
+    greedy = decoding.greedy_search(step, state, 5, limits).numpy()
+    np.testing.assert_array_equal(greedy, [[4, 4, 0, 0, 0], [4] * 5, [4, 4, 4, 0, 0]])
+    ids, _ = decoding.beam_search(step, state, 5, beam_width=2, limits=limits)
+    np.testing.assert_array_equal(ids[:, 0].numpy(), greedy)
+    sampled = decoding.sample(step, state, 5, limits=limits).numpy()
+    np.testing.assert_array_equal(sampled, greedy)
+
+
+def test_beam_search_writes_a_fixed_buffer_and_compiles_with_xla():
+    step, state = _markov_step(MARKOV), (tf.zeros([3, 1]),)
+    eager, eager_scores = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.6)
+    # The whole output width from the start, however early the hypotheses end.
+    assert eager.shape == (3, 2, 6)
+    xla = tf.function(lambda s: decoding.beam_search(step, s, 6, beam_width=2, alpha=0.6),
+                      jit_compile=True)
+    ids, scores = xla(state)
+    np.testing.assert_array_equal(ids.numpy(), eager.numpy())
+    np.testing.assert_allclose(scores.numpy(), eager_scores.numpy(), rtol=1e-6)
+
+
+def test_a_sentence_translates_the_same_whatever_its_batch(tiny_config):
+    keras.utils.set_random_seed(8)
+    config = tiny_config.replace(units=16, max_source_length=6, max_target_length=8)
+    src = s2s.Vocabulary.build(["abcdefghij klm"])
+    tgt = s2s.Vocabulary.build(["nopqrstuvw xyz"])
+    translator = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)),
+                                config, src, tgt)
+    short, long = "abc", "abcdefghij klm abcdefghij"  # 25 characters: past the 6 trained
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", s2s.LongSentenceWarning)
+        for options in ({}, {"beam_width": 3}, {"beam_width": 3, "jit_compile": True},
+                        {"jit_compile": True}):
+            together = translator.translate([short, long], **options)
+            assert together == [translator.translate(short, **options),
+                                translator.translate(long, **options)], options
+            assert len(together[1]) > config.max_target_length  # its limit grew with it

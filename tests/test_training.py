@@ -85,14 +85,20 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
     # Beam search (width 4) is the command's default.
     assert main(["translate", "--model", output, "Go."]) == 0
     assert capsys.readouterr().out == translator.translate("Go.", beam_width=4) + "\n"
-    # From stdin, a too-long line prints an empty line (reason on stderr), exit code 1.
+    # From stdin: a line over the hard limit prints an empty line (reason on stderr)
+    # and exit code 1; a sentence longer than the training ones is translated, with
+    # a note on stderr.
     import io
-    monkeypatch.setattr("sys.stdin", io.StringIO("Go.\n" + "x" * 500 + "\nHi.\n"))
+    too_long, long = "x" * (s2s.translator.MAX_SENTENCE_CHARACTERS + 1), "x" * 500
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"Go.\n{too_long}\nHi.\n{long}\n"))
     assert main(["translate", "--model", output, "--beam-width", "1"]) == 1
     captured = capsys.readouterr()
-    assert captured.out.split("\n")[:3] == [translator.translate("Go."), "",
-                                            translator.translate("Hi.")]
-    assert "line 2" in captured.err and "max_source_length" in captured.err
+    with pytest.warns(s2s.LongSentenceWarning):
+        expected_long = translator.translate(long)
+    assert captured.out.split("\n")[:4] == [translator.translate("Go."), "",
+                                            translator.translate("Hi."), expected_long]
+    assert "line 2: not translated" in captured.err and "MAX_SENTENCE_CHARACTERS" in captured.err
+    assert "line 4: note" in captured.err and "max_source_length" in captured.err
 
 
 def test_cli_reports_a_missing_model(capsys, tmp_path):

@@ -26,15 +26,68 @@ def test_input_rules(translator):
     assert translator.translate("   \u202f") == ""
     assert translator.translate(["", "Go."])[0] == ""
     assert isinstance(translator.translate("☃☃ unknown ☃"), str)
-    with pytest.raises(s2s.SentenceTooLongError, match="at most 20"):
-        translator.translate("x" * 21)
-    with pytest.raises(TypeError, match="must be a str"):
-        translator.translate([None])
+    limit = s2s.translator.MAX_SENTENCE_CHARACTERS
+    with pytest.raises(s2s.SentenceTooLongError, match=f"{limit:,}"):
+        translator.translate(["Go.", "x" * (limit + 1)])
+    with pytest.raises(s2s.SentenceTooLongError):
+        translator.split("Go. " + "X" * (limit + 1))
+    assert translator.split("Hi. " + "X" * limit) == ["Hi.", "X" * limit]
+
+
+@pytest.mark.parametrize("bad", [None, 3, 2.5, b"Go.", bytearray(b"Go."), {"Go.": 1},
+                                 ["Go.", None], [b"Go."]])
+def test_anything_but_strings_is_a_type_error_naming_it(translator, bad):
+    name = type(bad[-1] if isinstance(bad, list) else bad).__name__
+    for call in (translator.translate, translator.translate_n_best, translator.sample):
+        with pytest.raises(TypeError, match=f"got {name}"):
+            call(bad)
+
+
+def test_a_paragraph_is_split_translated_as_sentences_and_joined(translator):
+    paragraph = "Go. I am cold.  Who is he? Hi!"
+    sentences = ["Go.", "I am cold.", "Who is he?", "Hi!"]
+    assert translator.split(paragraph) == sentences
+    alone = translator.translate(sentences)
+    assert translator.translate(paragraph) == " ".join(t for t in alone if t)
+    assert translator.translate([paragraph, "Go."]) == [translator.translate(paragraph),
+                                                        alone[0]]
+    beam = translator.translate(sentences, beam_width=3)
+    assert translator.translate(paragraph, beam_width=3) == " ".join(t for t in beam if t)
+    # split_sentences=False: the whole line as one sentence, as the blog's loop takes it.
+    with pytest.warns(s2s.LongSentenceWarning):  # 29 characters, trained on 20
+        whole = translator.translate(paragraph, split_sentences=False)
+    assert whole == translator.translate_reference(paragraph)
+
+
+def test_a_sentence_longer_than_training_is_translated_with_a_warning(translator):
+    long = "Go " * 30  # 90 characters, past max_source_length=20, no sentence end
+    with pytest.warns(s2s.LongSentenceWarning, match="max_source_length=20") as caught:
+        outputs = translator.translate(["Go.", long])
+    assert [w.message.index for w in caught if w.category is s2s.LongSentenceWarning] == [1]
+    assert isinstance(outputs[1], str) and not translator.fits(long)
+    # Its output limit grows with it (a fixed limit would cut the translation).
+    assert translator.output_limit(90) == 25 * 90 // 20 + 1 > translator.output_limit(20) == 25
+    ids = translator.encode_source(long)
+    assert translator.translate_ids([ids])[0].shape == (translator.output_limit(len(ids)),)
 
 
 def test_output_respects_the_length_limit(translator):
     for output in translator.translate(SENTENCES):
         assert len(output) <= translator.config.max_target_length
+
+
+def test_batches_of_long_sentences_stay_within_the_token_budget(translator):
+    widths = []
+
+    def run(array, max_length, limits):
+        widths.append(tuple(array.shape))
+        return list(array.numpy())
+
+    ids = [[5] * n for n in (3, 4, 60, 61, 80, 2)]
+    results = translator._run_batched(ids, 4, run)
+    assert [len([x for x in r if x]) for r in results] == [3, 4, 60, 61, 80, 2]
+    # Budget: 4 sentences x max_source_length 20 = 80 padded tokens per batch.
+    assert all(rows * width <= 80 for rows, width in widths), widths
 
 
 ARCHITECTURES = {
@@ -87,3 +140,65 @@ def test_half_precision_artefact_is_half_the_size_and_translates(translator, tmp
     # Saving again in full precision replaces the half-precision weights.
     loaded.save(half)
     assert sorted(os.listdir(half)) == ["model.weights.h5", "translator.json"]
+
+
+# -- fuzzing: any text in, one string out, never an exception ---------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# Unicode of every category, surrogates included, plus the characters that break
+# naive code: control characters, NUL, line and paragraph separators, BOM, tabs.
+TEXT = st.text(st.one_of(st.characters(), st.sampled_from(
+    "\x00\x07\x1b\r\n\t\x0b\x0c\u2028\u2029\ufeff\u200b\u00ad\u202f. !?…'\"«»[UNK]")),
+    max_size=200)
+
+
+@pytest.fixture(scope="module")
+def fuzz_translators():
+    """A character-level model and a word-level attention model (replacing [UNK])."""
+    import keras
+
+    keras.utils.set_random_seed(11)
+    config = s2s.Config(name="tiny", units=8, batch_size=4, epochs=1, patience=0,
+                        sort_window=1, max_source_length=20, max_target_length=25)
+    src = s2s.Vocabulary.build(["Go. I am cold. Who is he? Hi! Run!"])
+    tgt = s2s.Vocabulary.build(["Va ! J'ai froid. Qui est-il ? Salut ! Cours !"])
+    char = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)), config, src, tgt)
+    word_config = config.replace(level="word", attention="luong", embedding_dim=4,
+                                 max_source_length=6, max_target_length=8)
+    src = s2s.Vocabulary.build(["Go . I am cold . Who is he ? Tom"], level="word")
+    tgt = s2s.Vocabulary.build(["Va ! J'ai froid . Qui est-il ?"], level="word")
+    word = s2s.Translator(s2s.build_training_model(word_config, len(src), len(tgt)),
+                          word_config, src, tgt, lexicon={"cold": "froid"})
+    return char, word
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(TEXT, min_size=1, max_size=6), beam_width=st.sampled_from([1, 3]))
+def test_any_unicode_gives_one_string_per_string(fuzz_translators, texts, beam_width):
+    import warnings
+
+    for translator in fuzz_translators:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", s2s.LongSentenceWarning)
+            outputs = translator.translate(texts, beam_width=beam_width)
+            single = translator.translate(texts[0], beam_width=beam_width)
+        assert isinstance(outputs, list) and len(outputs) == len(texts)
+        assert all(isinstance(o, str) for o in outputs)
+        assert single == outputs[0]
+        for text, output in zip(texts, outputs, strict=True):
+            if not translator.split(text):
+                assert output == ""  # nothing to translate: nothing out
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXT.filter(bool).map(lambda text: (text * 5000)[:5000]))
+def test_five_thousand_character_lines_are_translated(fuzz_translators, text):
+    import warnings
+
+    for translator in fuzz_translators:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", s2s.LongSentenceWarning)
+            outputs = translator.translate([text, "Go."])
+        assert len(outputs) == 2 and all(isinstance(o, str) for o in outputs)
