@@ -53,8 +53,9 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
     def one_by_one(**options):
         return lambda: [translate(s, **options) for s in few]
 
-    for name, options in (("greedy, tf.function", {}),
-                          ("greedy, tf.function + XLA", {"jit_compile": True}),
+    for name, options in (("greedy, tf.function", {"strategy": "greedy"}),
+                          ("greedy, tf.function + XLA",
+                           {"strategy": "greedy", "jit_compile": True}),
                           (f"beam {beam_width}, tf.function", {"beam_width": beam_width}),
                           (f"beam {beam_width}, tf.function + XLA",
                            {"beam_width": beam_width, "jit_compile": True})):

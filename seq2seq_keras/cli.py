@@ -19,8 +19,7 @@ import sys
 from . import __version__
 
 # Light modules (no TensorFlow): the defaults that --help shows.
-from .config import DEFAULT_ALPHA, default_model_path
-from .unknown import DROP_PENALTY
+from .config import default_model_path
 
 __all__ = ["main"]
 
@@ -50,6 +49,9 @@ def _train(args) -> int:
     return 0
 
 
+BEAM_WIDTH_HELP = ("1: greedy search (fastest); N > 1: beam search of width N (better); "
+                   "default (None): the model's own decoding strategy, stored with it "
+                   "(shipped models: beam search, width 4)")
 KEEP_UNKNOWN_HELP = ("show the model's [UNK] words instead of replacing them through the "
                      "attention and the lexicon (or dropping them)")
 
@@ -59,22 +61,24 @@ def _translate(args) -> int:
     from .translator import load_translator
 
     translator = load_translator(args.model)
+    strategy = translator.resolve_strategy(beam_width=args.beam_width)
     if not args.sentences and sys.stdin.isatty() and not args.json:
         try:
             import readline  # noqa: F401  (line editing and history for input())
         except ImportError:
             pass
-        return repl(translator, beam_width=args.beam_width)
+        return repl(translator, strategy=strategy)
     # One output line per input line, always; notes and refusals go to stderr.
     return translate_stream(
         translator, args.sentences or sys.stdin, write=functools.partial(print, flush=True),
         note=functools.partial(print, file=sys.stderr),
         progress=args.stderr if args.stderr.isatty() and not args.sentences else None,
-        batch_size=args.batch_size, beam_width=args.beam_width,
+        batch_size=args.batch_size, strategy=strategy,
         replace_unknown=not args.keep_unknown, as_json=args.json)
 
 
 def _evaluate(args) -> int:
+    from .decoding import BeamSearch
     from .evaluation import evaluate_translator, split_references
     from .translator import load_translator
 
@@ -82,13 +86,18 @@ def _evaluate(args) -> int:
     references = split_references(translator.config, args.split)
     if args.max_sentences:
         references = dict(list(references.items())[: args.max_sentences])
-    beam, replace = args.beam_width > 1, not args.keep_unknown
+    options = {key: value for key, value in (("alpha", args.alpha),
+                                             ("drop_penalty", args.drop_penalty))
+               if value is not None}
+    strategy = translator.resolve_strategy(beam_width=args.beam_width, **options)
+    beam, replace = isinstance(strategy, BeamSearch), not args.keep_unknown
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
-                                 beam_width=args.beam_width, alpha=args.alpha,
-                                 replace_unknown=replace, drop_penalty=args.drop_penalty)
-    summary = {"model": args.model, "split": args.split, "beam_width": args.beam_width,
-               "alpha": args.alpha if beam else None, "replace_unknown": replace,
-               "drop_penalty": args.drop_penalty if beam and replace else None,
+                                 strategy=strategy, replace_unknown=replace)
+    summary = {"model": args.model, "split": args.split,
+               "beam_width": strategy.beam_width if beam else 1,
+               "alpha": strategy.alpha if beam else None, "replace_unknown": replace,
+               "drop_penalty": strategy.drop_penalty if beam and replace else None,
+               "strategy": strategy.get_config(),
                "skipped_too_long": len(references) - result.sentences, **result.summary()}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     if args.hypotheses:
@@ -189,8 +198,7 @@ def _parser() -> argparse.ArgumentParser:
         "sentences", nargs="*",
         help="lines to translate; none: an interactive prompt on a terminal, else stdin "
         "line by line (streamed in batches)")
-    translate.add_argument("--beam-width", type=int, default=4,
-                           help="1: greedy search (fastest); more: beam search (better)")
+    translate.add_argument("--beam-width", type=int, default=None, help=BEAM_WIDTH_HELP)
     translate.add_argument("--json", action="store_true",
                            help="JSON Lines: translation, n best with scores, attention weights")
     translate.add_argument("--batch-size", type=int, default=64)
@@ -200,15 +208,14 @@ def _parser() -> argparse.ArgumentParser:
                         "references of each sentence", _evaluate, model=True)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
-    evaluate.add_argument("--beam-width", type=int, default=1,
-                          help="1: greedy search; more: beam search")
-    evaluate.add_argument("--alpha", type=float, default=DEFAULT_ALPHA,
-                          help="beam search's length normalization (0: none; the default is "
-                          "seq2seq_keras.decoding.DEFAULT_ALPHA)")
-    evaluate.add_argument("--drop-penalty", type=float, default=DROP_PENALTY,
+    evaluate.add_argument("--beam-width", type=int, default=None, help=BEAM_WIDTH_HELP)
+    evaluate.add_argument("--alpha", type=float, default=None,
+                          help="beam search's length normalization (0: none); default (None): "
+                          "the model's (shipped model: 1.6, decoding.DEFAULT_ALPHA)")
+    evaluate.add_argument("--drop-penalty", type=float, default=None,
                           help="beam search: taken off a hypothesis' score per [UNK] its "
-                          "replacement leaves out (0: none; the default is "
-                          "seq2seq_keras.unknown.DROP_PENALTY)")
+                          "replacement leaves out (0: none); default (None): the model's "
+                          "(shipped model: 1.0, unknown.DROP_PENALTY)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)

@@ -14,35 +14,39 @@ import json
 import time
 import warnings
 
+from .decoding import BeamSearch
 from .translator import LongSentenceWarning, SentenceTooLongError
 
 __all__ = ["repl", "translate_stream", "translation_record", "help_text"]
 
 
-def help_text(beam_width: int) -> str:
-    """The REPL's `:help`, stating the beam width it starts with."""
-    start = "greedy search" if beam_width == 1 else f"beam search, width {beam_width}"
+def help_text(strategy) -> str:
+    """The REPL's `:help`, stating the decoding strategy it starts with."""
     return f"""Type English (one sentence or several) and press Enter to translate it.
 Commands:
-  :beam N    beam width N (1: greedy search; this session started with {start})
+  :beam N    beam width N (1: greedy search); this session started with the model's
+             {strategy.describe()}
   :alt       show / hide the n best translations of each sentence with their scores
   :time      show / hide how long each translation took
   :help      this help
   :quit      leave (Ctrl-D and Ctrl-C leave too)"""
 
 
-def translation_record(translator, text: str, beam_width: int = 4,
-                       with_attention: bool = True, replace_unknown: bool = True) -> dict:
+def translation_record(translator, text: str, beam_width: int | None = None,
+                       with_attention: bool = True, replace_unknown: bool = True,
+                       strategy=None) -> dict:
     """Everything about the translation of one line, JSON-ready.
 
-    The line is split into sentences as `Translator.translate` splits it; `replace_unknown`
-    is passed to `Translator.translate_n_best`.
+    The line is split into sentences as `Translator.translate` splits it; `beam_width`,
+    `replace_unknown` and `strategy` are passed to `Translator.translate_n_best`
+    (a strategy other than beam search, which has no n best, gives way to the
+    translator's beam search).
 
     Returns:
         `{"source", "translation", "sentences": [{"source", "translation", "n_best":
         [{"translation", "score"}], "attention": {"source_tokens", "target_tokens",
         "weights"}}]}`: `"translation"` is the sentences' best translations joined (what
-        `translate(text, beam_width=beam_width)` gives); `"attention"` only for
+        `translate(text)` gives with that beam search); `"attention"` only for
         attention models (when `with_attention`). `{"source", "error"}` if a
         sentence is over the hard length limit.
     """
@@ -50,8 +54,9 @@ def translation_record(translator, text: str, beam_width: int = 4,
         sentences = translator.split(text)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LongSentenceWarning)
-            n_bests = translator.translate_n_best(sentences, beam_width=beam_width,
-                                                  replace_unknown=replace_unknown)
+            n_bests = translator.translate_n_best(
+                sentences, strategy if isinstance(strategy, BeamSearch) else None,
+                beam_width=beam_width, replace_unknown=replace_unknown)
     except SentenceTooLongError as error:
         return {"source": text, "error": str(error)}
     records = []
@@ -70,7 +75,7 @@ def translation_record(translator, text: str, beam_width: int = 4,
 
 
 def translate_stream(translator, lines, write=print, note=print, progress=None,
-                     batch_size: int = 64, beam_width: int = 4, replace_unknown: bool = True,
+                     batch_size: int = 64, strategy=None, replace_unknown: bool = True,
                      as_json: bool = False, lines_per_chunk: int | None = None) -> int:
     """Translate lines as they come, in batches, one output line per input line.
 
@@ -86,7 +91,8 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
             training sentences, a line refused); the CLI sends these to stderr.
         progress: a text stream (the terminal's stderr) for a progress line, or
             `None`.
-        batch_size, beam_width, replace_unknown: as for `Translator.translate`.
+        batch_size, strategy, replace_unknown: as for `Translator.translate` (`None`:
+            the translator's own strategy).
         as_json: write `translation_record`s as JSON Lines instead.
         lines_per_chunk: lines read and translated together.
 
@@ -99,7 +105,7 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
     refused, done, start = False, 0, time.perf_counter()
     while chunk := list(itertools.islice(lines, lines_per_chunk)):
         if as_json:
-            outputs = [translation_record(translator, line, beam_width=beam_width,
+            outputs = [translation_record(translator, line, strategy=strategy,
                                           replace_unknown=replace_unknown) for line in chunk]
             for k, record in enumerate(outputs):
                 if "error" in record:
@@ -118,8 +124,8 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", LongSentenceWarning)
                 translations = translator.translate(
-                    [chunk[k] for k in fitting], batch_size=batch_size,
-                    beam_width=beam_width, replace_unknown=replace_unknown)
+                    [chunk[k] for k in fitting], strategy, batch_size=batch_size,
+                    replace_unknown=replace_unknown)
             for warning in caught:
                 if isinstance(warning.message, LongSentenceWarning):
                     note(f"line {done + fitting[warning.message.index] + 1}: note: "
@@ -141,22 +147,24 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
     return 1 if refused else 0
 
 
-def repl(translator, read=input, write=print, beam_width: int = 4) -> int:
+def repl(translator, read=input, write=print, strategy=None) -> int:
     """Translate lines as they are typed, until `:quit`, end of input or Ctrl-C.
 
     Args:
         translator: a `Translator`.
         read: `read(prompt) -> line`; raises `EOFError` at the end (as `input` does).
         write: prints one line.
-        beam_width: the starting beam width (default 4, as `seq2seq-keras translate`).
+        strategy: the starting decoding strategy (see `Translator.resolve_strategy`;
+            `None`: the translator's own, as `seq2seq-keras translate` uses).
 
     Returns:
         0 (the exit code).
     """
-    show_alternatives, show_time, started_with = False, False, beam_width
+    strategy = started_with = translator.resolve_strategy(strategy)
+    show_alternatives, show_time = False, False
     write("seq2seq-keras: English -> French. :help for commands, Ctrl-D to quit.")
     # Trace the compiled search now, so the first sentence is as fast as the rest.
-    translator.translate("Hi.", beam_width=beam_width)
+    translator.translate("Hi.", strategy)
     while True:
         try:
             line = read("en> ").strip()
@@ -179,10 +187,10 @@ def repl(translator, read=input, write=print, beam_width: int = 4) -> int:
                 write(f"timing {'on' if show_time else 'off'}")
             elif command == "beam":
                 if argument.strip().isdigit() and int(argument) >= 1:
-                    beam_width = int(argument)
-                    write(f"beam width {beam_width}")
+                    strategy = translator.resolve_strategy(beam_width=int(argument))
+                    write(f"beam width {int(argument)}")
                 else:
-                    write(f"usage: :beam N with N >= 1 (now {beam_width})")
+                    write(f"usage: :beam N with N >= 1 (now {_width(strategy)})")
             else:
                 write(f"unknown command :{command}; :help lists them")
             continue
@@ -191,9 +199,9 @@ def repl(translator, read=input, write=print, beam_width: int = 4) -> int:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", LongSentenceWarning)
                 if show_alternatives:
-                    output = _alternatives(translator, line, max(beam_width, 2))
+                    output = _alternatives(translator, line, max(_width(strategy), 2))
                 else:
-                    output = "fr> " + translator.translate(line, beam_width=beam_width)
+                    output = "fr> " + translator.translate(line, strategy)
         except SentenceTooLongError as error:
             write(f"(not translated: {error})")
             continue
@@ -206,6 +214,11 @@ def repl(translator, read=input, write=print, beam_width: int = 4) -> int:
         write(output)
         if show_time:
             write(f"    ({1000 * (time.perf_counter() - start):.1f} ms)")
+
+
+def _width(strategy) -> int:
+    """The beam width of a strategy (1 for one that keeps one hypothesis)."""
+    return strategy.beam_width if isinstance(strategy, BeamSearch) else 1
 
 
 def _alternatives(translator, line, beam_width):

@@ -25,6 +25,7 @@ import tensorflow as tf
 from . import data as data_lib
 from .config import Config
 from .datasets import encode_pairs, load_splits, make_dataset
+from .decoding import BeamSearch
 from .models import build_training_model, compile_model
 from .text import Vocabulary
 from .translator import Translator
@@ -364,7 +365,10 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
             _blog_equivalent_loss(val_loss, prepared.validation[1]), 4),
         "val_accuracy": round(float(val_accuracy), 4),
     }
-    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab)
+    # Beam search is every trained model's default: `translate`, the CLI and the REPL
+    # then give the same translations.
+    translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab,
+                            strategy=BeamSearch())
     if translator.replaces_unknown:
         # The lexicon that replaces the [UNK] of translations (see `unknown`).
         translator.learn_lexicon(prepared.splits.train)

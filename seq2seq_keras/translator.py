@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -16,7 +17,7 @@ from .data import normalize
 from .models import build_attention_model, build_inference_models, build_training_model
 from .sentences import join_sentences, split_sentences
 from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
-from .unknown import DROP_PENALTY, attention_alignments, build_lexicon, replace_unknown
+from .unknown import attention_alignments, build_lexicon, replace_unknown
 
 __all__ = ["Translator", "SentenceTooLongError", "LongSentenceWarning", "load_translator",
            "default_model_path", "MAX_SENTENCE_CHARACTERS"]
@@ -79,6 +80,10 @@ class Translator:
         lexicon: `{source word: target word}` for the target words outside the
             vocabulary (`unknown.build_lexicon`; `None`: empty), used to replace
             `[UNK]` in translations.
+        strategy: the default decoding strategy of `translate` (`decoding.Greedy()`,
+            `BeamSearch(...)`, `Sampling(...)`, a name or a config; `None`:
+            greedy search). `save` stores it; `train` and the shipped models use
+            `BeamSearch()`, so `translate`, the CLI and the REPL agree.
 
     Input rules, for `translate` and `sample` (a string, or a list of strings;
     anything else is a `TypeError`):
@@ -106,8 +111,9 @@ class Translator:
     """
 
     def __init__(self, model, config: Config, source_vocab: Vocabulary,
-                 target_vocab: Vocabulary, lexicon: dict | None = None):
+                 target_vocab: Vocabulary, lexicon: dict | None = None, strategy=None):
         self.model = model
+        self.strategy = decoding.get_strategy(strategy or "greedy")
         self.config = config
         self.source_vocab = source_vocab
         self.target_vocab = target_vocab
@@ -125,7 +131,7 @@ class Translator:
         c = self.config
         return (f"Translator({c.name}: {c.level} level, cell={c.cell}, units={c.units}, "
                 f"attention={c.attention}, {len(self.source_vocab)} -> "
-                f"{len(self.target_vocab)} tokens)")
+                f"{len(self.target_vocab)} tokens, {self.strategy.describe()})")
 
     # -- input -------------------------------------------------------------------
 
@@ -212,50 +218,68 @@ class Translator:
             self.encoder_model, self.decoder_model, ids, self.output_limit(len(ids)))
         return self.target_vocab.decode(output)
 
-    def compiled_search(self, kind: str, jit_compile: bool = False):
-        """The cached `tf.function` of a search, for inspection (tracing counts).
-
-        Traced once for all batch sizes, sentence lengths, output limits and option
-        values, which are tensors, not Python values (under XLA, which needs the output
-        shape at compile time, each new `max_length` compiles once; within the
-        training lengths it is always `max_target_length`).
+    def resolve_strategy(self, strategy=None, beam_width: int | None = None, **options):
+        """The strategy that `translate(strategy=..., beam_width=...)` uses.
 
         Args:
-            kind: `"greedy"` `(source_ids, max_length, limits)`, `"beam"`
-                `(source_ids, max_length, limits, beam_width, alpha)` or `"sample"`
-                `(source_ids, max_length, limits, temperature, top_k, seed)`:
-                `max_length` is the output width, `limits` each sentence's own
-                limit (`output_limit`).
+            strategy: a `decoding.Strategy`, a name or a config (see
+                `decoding.get_strategy`); `None`: `self.strategy`.
+            beam_width: a shorthand: 1 is `Greedy()`, N > 1 is beam search of width N
+                with the options of this translator's beam search (or the defaults).
+            **options: options of the strategy to change (e.g. `alpha=2.0` for a
+                beam search), as the command line's `--alpha` does.
+
+        Raises:
+            ValueError: for both `strategy` and `beam_width`, an option the strategy
+                does not have, or a bad value.
+        """
+        if beam_width is None:
+            found = self.strategy if strategy is None else decoding.get_strategy(strategy)
+        elif strategy is not None:
+            raise ValueError("give strategy or beam_width, not both")
+        elif isinstance(beam_width, bool) or not isinstance(beam_width, int) or beam_width < 1:
+            raise ValueError(f"beam_width must be an integer >= 1, got beam_width={beam_width!r}")
+        else:
+            found = (decoding.Greedy() if beam_width == 1 else
+                     dataclasses.replace(self._beam(), beam_width=beam_width))
+        unknown = set(options) - {f.name for f in dataclasses.fields(found)}
+        if unknown:
+            raise ValueError(f"{found.describe()} has no option {sorted(unknown)}")
+        return dataclasses.replace(found, **options) if options else found
+
+    def _beam(self):
+        """This translator's beam search, or the default one."""
+        if isinstance(self.strategy, decoding.BeamSearch):
+            return self.strategy
+        return decoding.BeamSearch()
+
+    def compiled_search(self, strategy=None, jit_compile: bool = False):
+        """The cached `tf.function` of a strategy's search, for inspection.
+
+        `search(source_ids (batch, time), max_length, limits (batch,)) -> (ids (batch,
+        n_best, max_length), scores (batch, n_best))`: `max_length` is the output
+        width, `limits` each sentence's own limit (`output_limit`). Traced once per
+        strategy for all batch sizes, sentence lengths and limits (under XLA, which
+        needs the output shape at compile time, each new `max_length` compiles once;
+        within the training lengths it is always `max_target_length`).
+
+        Args:
+            strategy: see `resolve_strategy` (a name such as `"greedy"` works).
             jit_compile: compile with XLA.
         """
-        key = (kind, jit_compile)
+        strategy = self.resolve_strategy(strategy)
+        key = (strategy, jit_compile)
         if key not in self._functions:
             step = decoding.make_step(self.decoder_model)
             encoder = self.encoder_model
-            ids, limits = tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None], tf.int32)
-            integer, real = tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.float32)
 
-            if kind == "greedy":
-                def search(source_ids, max_length, limits):
-                    state = decoding.encode(encoder, source_ids)
-                    return decoding.greedy_search(step, state, max_length, limits)
-                signature = [ids, integer, limits]
-            elif kind == "beam":
-                def search(source_ids, max_length, limits, beam_width, alpha):
-                    state = decoding.encode(encoder, source_ids)
-                    return decoding.beam_search(step, state, max_length, beam_width, alpha,
-                                                limits)
-                signature = [ids, integer, limits, integer, real]
-            elif kind == "sample":
-                def search(source_ids, max_length, limits, temperature, top_k, seed):
-                    state = decoding.encode(encoder, source_ids)
-                    return decoding.sample(step, state, max_length, temperature, top_k, seed,
-                                           limits)
-                signature = [ids, integer, limits, real, integer, integer]
-            else:
-                raise ValueError(f"unknown search {kind!r}")
-            self._functions[key] = tf.function(search, input_signature=signature,
-                                               jit_compile=jit_compile)
+            def search(source_ids, max_length, limits):
+                return strategy.search(step, decoding.encode(encoder, source_ids),
+                                       max_length, limits)
+
+            self._functions[key] = tf.function(search, jit_compile=jit_compile, input_signature=[
+                tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([None], tf.int32)])
         return self._functions[key]
 
     def output_limit(self, source_length: int) -> int:
@@ -327,29 +351,21 @@ class Translator:
                         words, tokens[k], w, self.lexicon, self.source_vocab, with_drops=True)
         return [self.target_vocab.join(t) for t in tokens], drops
 
-    def translate_ids(self, batch_ids, batch_size=64, beam_width=1, alpha=decoding.DEFAULT_ALPHA,
-                      jit_compile=False):
+    def translate_ids(self, batch_ids, strategy=None, batch_size: int = 64,
+                      jit_compile: bool = False, beam_width: int | None = None):
         """Decode lists of source ids in batches; returns arrays of output ids.
 
-        Greedy search for `beam_width=1`, else the best beam-search hypothesis. Output
+        The best hypothesis of the strategy (`resolve_strategy`), `[UNK]` kept. Output
         ids end at `[END]` or padding (see `Vocabulary.decode`); `None` for an empty
         input.
         """
-        if not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"beam_width must be an integer >= 1, got beam_width={beam_width}")
-        if beam_width == 1:
-            greedy = self.compiled_search("greedy", jit_compile)
-            return self._run_batched(batch_ids, batch_size,
-                                     lambda *args: greedy(*args).numpy())
-        beam = self.compiled_search("beam", jit_compile)
-        return self._run_batched(batch_ids, batch_size, lambda *args: beam(
-            *args, tf.constant(beam_width), tf.constant(alpha, tf.float32))[0][:, 0]
-            .numpy())
+        search = self.compiled_search(self.resolve_strategy(strategy, beam_width), jit_compile)
+        return self._run_batched(batch_ids, batch_size,
+                                 lambda *args: search(*args)[0][:, 0].numpy())
 
-    def translate(self, sentences, batch_size: int = 64, beam_width: int = 1,
-                  alpha: float = decoding.DEFAULT_ALPHA, jit_compile: bool = False,
-                  replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY,
-                  split_sentences: bool = True):
+    def translate(self, sentences, strategy=None, *, beam_width: int | None = None,
+                  batch_size: int = 64, replace_unknown: bool = True,
+                  jit_compile: bool = False, split_sentences: bool = True):
         """Translate a string or a list of strings (compiled, batched search).
 
         Each string may hold several sentences: see the input rules in the class
@@ -357,15 +373,17 @@ class Translator:
 
         Args:
             sentences: a string, or a list of strings.
+            strategy: the decoding strategy (`decoding.Greedy()`, `BeamSearch(...)`,
+                `Sampling(...)`, or a name); `None`: this translator's default,
+                `self.strategy`.
+            beam_width: a shorthand for `strategy` (see `resolve_strategy`): 1 for
+                greedy search, more for beam search.
             batch_size: sentences decoded together.
-            beam_width: 1 for greedy search, more for beam search.
-            alpha: beam search's length normalization (see `decoding.beam_search`).
-            jit_compile: compile the search with XLA (same results; see `bench`).
             replace_unknown: replace or drop the `[UNK]` words of a word-level
-                attention model (see `seq2seq_keras.unknown`); with beam search,
-                the best of `translate_n_best`, where a hypothesis that drops a word
-                loses `drop_penalty`. `False` shows the model's own output.
-            drop_penalty: see `translate_n_best`.
+                attention model (see `seq2seq_keras.unknown`); with beam search, the
+                best of `translate_n_best`, where a hypothesis that drops a word loses
+                the strategy's `drop_penalty`. `False` shows the model's own output.
+            jit_compile: compile the search with XLA (same results; see `bench`).
             split_sentences: split each string into sentences (`False`: translate
                 it as one sentence, as `translate_reference` does).
 
@@ -381,59 +399,60 @@ class Translator:
         >>> translator = load_translator()  # doctest: +SKIP
         >>> translator.translate("Go.")  # doctest: +SKIP
         'Va !'
+        >>> translator.translate("Go.", strategy="greedy")  # doctest: +SKIP
+        'Va !'
         """
+        strategy = self.resolve_strategy(strategy, beam_width)
         single, counts, pieces, ids = self._split(sentences, split_sentences)
-        if beam_width != 1 and replace_unknown and self.replaces_unknown:
-            n_best = self._n_best(pieces, ids, beam_width, alpha, batch_size,
-                                  replace_unknown, drop_penalty, jit_compile)
+        if isinstance(strategy, decoding.BeamSearch) and replace_unknown \
+                and self.replaces_unknown:
+            n_best = self._n_best(pieces, ids, strategy, batch_size, True, jit_compile)
             return self._join(single, counts, [best[0][0] for best in n_best])
         outputs, _ = self._texts(pieces, ids, self.translate_ids(
-            ids, batch_size, beam_width, alpha, jit_compile), replace_unknown, batch_size)
+            ids, strategy, batch_size, jit_compile), replace_unknown, batch_size)
         return self._join(single, counts, outputs)
 
-    def translate_n_best(self, sentences, beam_width: int = 4,
-                         alpha: float = decoding.DEFAULT_ALPHA, batch_size: int = 64,
-                         replace_unknown: bool = True, drop_penalty: float = DROP_PENALTY):
-        """The `beam_width` best translations, as `(text, score)` pairs, best first.
+    def translate_n_best(self, sentences, strategy=None, *, beam_width: int | None = None,
+                         batch_size: int = 64, replace_unknown: bool = True):
+        """The best translations of beam search, as `(text, score)` pairs, best first.
 
         Each string is taken as one sentence (no splitting; `interactive` shows the
         n best of each sentence of a paragraph). Scores are length-normalized
         log-probabilities (higher is better). Where `[UNK]` is replaced, a hypothesis
-        loses `drop_penalty` for each one it drops (a hole the model's score does not
-        see), and the list is sorted again.
+        loses the strategy's `drop_penalty` for each one it drops (a hole the model's
+        score does not see), and the list is sorted again.
 
         Args:
             sentences: a string, or a list of strings (decoded in batches).
-            beam_width: hypotheses kept, and returned, per sentence.
-            alpha: length normalization (see `decoding.beam_search`).
+            strategy: a `decoding.BeamSearch` (or its name or config); `None`: this
+                translator's beam search, or `BeamSearch()` if its default is not one.
+            beam_width: a shorthand: this translator's beam search with that width
+                (1 included: one hypothesis).
             batch_size: sentences decoded together.
             replace_unknown: as for `translate`; `False` keeps the model's own
                 hypotheses, order and scores.
-            drop_penalty: taken off a hypothesis' score per `[UNK]` it drops
-                (default `unknown.DROP_PENALTY`, chosen on the validation split; 0:
-                the model's order).
 
         Returns:
-            A list of pairs for a string; a list of such lists for a list. An empty
-            sentence gives `[("", 0.0)]`.
+            A list of `beam_width` pairs for a string; a list of such lists for a list.
+            An empty sentence gives `[("", 0.0)]`.
         """
+        if beam_width is not None:
+            if strategy is not None:
+                raise ValueError("give strategy or beam_width, not both")
+            strategy = dataclasses.replace(self._beam(), beam_width=beam_width)
+        strategy = self._beam() if strategy is None else decoding.get_strategy(strategy)
+        if not isinstance(strategy, decoding.BeamSearch):
+            raise ValueError(f"translate_n_best needs a beam search, got {strategy.describe()}")
         single, _, pieces, ids = self._split(sentences, split=False)
-        results = self._n_best(pieces, ids, beam_width, alpha, batch_size, replace_unknown,
-                               drop_penalty)
+        results = self._n_best(pieces, ids, strategy, batch_size, replace_unknown)
         return results[0] if single else results
 
-    def _n_best(self, sentences, ids, beam_width, alpha, batch_size, replace_unknown,
-                drop_penalty, jit_compile=False):
+    def _n_best(self, sentences, ids, strategy, batch_size, replace_unknown, jit_compile=False):
         """`translate_n_best` of sentences already encoded as `ids`: a list of lists."""
-        if not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"beam_width must be an integer >= 1, got beam_width={beam_width}")
-        if drop_penalty < 0:
-            raise ValueError(f"drop_penalty must be >= 0, got drop_penalty={drop_penalty}")
-        beam = self.compiled_search("beam", jit_compile)
+        search = self.compiled_search(strategy, jit_compile)
 
         def run(*args):
-            sequences, scores = beam(*args, tf.constant(beam_width),
-                                     tf.constant(alpha, tf.float32))
+            sequences, scores = search(*args)
             return [list(zip(seqs, row, strict=True))
                     for seqs, row in zip(sequences.numpy(), scores.numpy(), strict=True)]
 
@@ -444,7 +463,7 @@ class Translator:
         texts, drops = self._texts([sentences[k] for k, _, _ in flat],
                                    [ids[k] for k, _, _ in flat], [seq for _, seq, _ in flat],
                                    replace_unknown, batch_size)
-        scored = iter(zip(texts, (score - drop_penalty * d for (_, _, score), d
+        scored = iter(zip(texts, (score - strategy.drop_penalty * d for (_, _, score), d
                                   in zip(flat, drops, strict=True)), strict=True))
         # A stable sort: without drops, the model's order.
         return [[("", 0.0)] if best is None else
@@ -490,9 +509,8 @@ class Translator:
 
     def sample(self, sentences, temperature: float = 1.0, top_k: int = 0, seed: int = 0,
                batch_size: int = 64, replace_unknown: bool = True):
-        """Translate by sampling each token (varied outputs), reproducibly for a seed.
-
-        Paragraphs are split into sentences as by `translate`.
+        """Translate by sampling each token (varied outputs), reproducibly for a seed:
+        `translate(sentences, strategy=decoding.Sampling(temperature, top_k, seed))`.
 
         Args:
             sentences: a string or a list of strings.
@@ -502,15 +520,8 @@ class Translator:
             batch_size: sentences decoded together.
             replace_unknown: as for `translate`.
         """
-        if temperature <= 0:
-            raise ValueError(f"temperature must be positive, got temperature={temperature}")
-        single, counts, pieces, ids = self._split(sentences)
-        fn = self.compiled_search("sample")
-        outputs = self._run_batched(ids, batch_size, lambda *args: fn(
-            *args, tf.constant(temperature, tf.float32), tf.constant(top_k),
-            tf.constant(seed)).numpy())
-        texts, _ = self._texts(pieces, ids, outputs, replace_unknown, batch_size)
-        return self._join(single, counts, texts)
+        return self.translate(sentences, decoding.Sampling(temperature, top_k, seed),
+                              batch_size=batch_size, replace_unknown=replace_unknown)
 
     # -- persistence -------------------------------------------------------------
 
@@ -545,6 +556,7 @@ class Translator:
             "config": self.config.to_dict(),
             "source_vocab": self.source_vocab.get_config(),
             "target_vocab": self.target_vocab.get_config(),
+            "decoding": self.strategy.get_config(),
         }
         with open(os.path.join(path, _META_FILE), "w", encoding="utf-8") as handle:
             json.dump(meta, handle, ensure_ascii=False, indent=1)
@@ -617,7 +629,10 @@ class Translator:
         if os.path.isfile(lexicon_path):
             with open(lexicon_path, encoding="utf-8") as handle:
                 lexicon = json.load(handle)
-        return cls(model, config, source_vocab, target_vocab, lexicon)
+        # A model saved before strategies were stored was used through the command
+        # line, whose default was beam search of width 4: keep it.
+        strategy = decoding.get_strategy(meta.get("decoding", "beam_search"))
+        return cls(model, config, source_vocab, target_vocab, lexicon, strategy)
 
 
 def _padded(rows) -> tf.Tensor:

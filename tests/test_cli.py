@@ -74,11 +74,18 @@ def test_version_and_help_show_the_real_values(capsys):
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"seq2seq-keras {s2s.__version__}"
     commands = _parser()._subparsers._group_actions[0].choices
-    translate = commands["translate"].format_help()
-    assert "(default: 4)" in translate and s2s.default_model_path() in translate
-    evaluate = commands["evaluate"].format_help()
-    assert f"(default: {s2s.decoding.DEFAULT_ALPHA})" in evaluate
-    assert f"(default: {s2s.unknown.DROP_PENALTY})" in evaluate
+    translate = " ".join(commands["translate"].format_help().split())
+    assert s2s.default_model_path() in translate
+    # The decoding default is the model's own strategy; the help says what it is for
+    # the shipped models, and that is what they store.
+    assert "the model's own decoding strategy" in translate and "beam search, width 4" in translate
+    shipped = s2s.load_translator().strategy
+    assert shipped.beam_width == 4
+    evaluate = " ".join(commands["evaluate"].format_help().split())
+    assert f"shipped model: {shipped.alpha}, decoding.DEFAULT_ALPHA" in evaluate
+    assert f"shipped model: {shipped.drop_penalty}, unknown.DROP_PENALTY" in evaluate
+    assert (shipped.alpha, shipped.drop_penalty) == (s2s.decoding.DEFAULT_ALPHA,
+                                                     s2s.unknown.DROP_PENALTY)
 
 
 def test_load_translator_without_a_path_is_the_shipped_default():
@@ -93,7 +100,7 @@ def test_ten_thousand_piped_lines_come_out_in_order():
     translator = s2s.load_translator(s2s.default_model_path("blog_char"))
     sources = ["Go.", "I am cold.", "Hi!", "Who is he?", "Run!", "I won!", "Stop!", "Help!",
                "Tom is tired. He is sleeping.", ""]
-    expected = {s: translator.translate(s) for s in sources}
+    expected = {s: translator.translate(s, "greedy") for s in sources}
     lines = [sources[(i * 7) % len(sources)] for i in range(10_000)]
     result = _cli(["translate", "--model", s2s.default_model_path("blog_char"),
                    "--beam-width", "1"], stdin="".join(f"{line}\n" for line in lines))

@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import seq2seq_keras as s2s
@@ -120,9 +121,44 @@ def test_translator_searches_trace_once_and_agree(tiny_config):
     assert n_best[0][1] >= n_best[1][1] >= n_best[2][1]
     assert translator.sample(sentences, seed=1) == translator.sample(sentences, seed=1)
     assert translator.sample(sentences, top_k=1) == greedy
-    for kind in ("greedy", "beam", "sample"):
-        assert translator.compiled_search(kind).experimental_get_tracing_count() == 1, kind
+    # One trace per strategy, for every batch size and sentence length above.
+    for strategy in ("greedy", s2s.BeamSearch(3), s2s.Sampling(seed=1)):
+        function = translator.compiled_search(strategy)
+        assert function.experimental_get_tracing_count() == 1, strategy
     assert translator.translate(sentences, jit_compile=True) == greedy
+
+
+def test_strategies_are_objects_that_carry_their_options(tiny_config):
+    beam = s2s.BeamSearch(beam_width=3, alpha=0.5, drop_penalty=2.0)
+    assert s2s.get_strategy(beam.get_config()) == beam
+    assert s2s.get_strategy("beam") == s2s.BeamSearch() and beam.n_best == 3
+    assert s2s.get_strategy({"name": "sampling", "seed": 4}) == s2s.Sampling(seed=4)
+    for bad, match in ((lambda: s2s.BeamSearch(0), "beam_width"),
+                       (lambda: s2s.BeamSearch(alpha=-1), "alpha"),
+                       (lambda: s2s.Sampling(temperature=0), "temperature"),
+                       (lambda: s2s.get_strategy("nucleus"), "unknown decoding strategy"),
+                       (lambda: s2s.get_strategy({"name": "greedy", "width": 2}), "width")):
+        with pytest.raises(ValueError, match=match):
+            bad()
+    keras.utils.set_random_seed(7)
+    config = tiny_config.replace(units=16, max_source_length=12, max_target_length=15)
+    src = s2s.Vocabulary.build(["abcdefghij klm"])
+    tgt = s2s.Vocabulary.build(["nopqrstuvw xyz"])
+    translator = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)),
+                                config, src, tgt, strategy=beam)
+    sentences = ["abc", "hello", "jig klm"]
+    # No options: the translator's own strategy; one argument away: any other.
+    assert translator.translate(sentences) == translator.translate(sentences, beam)
+    assert translator.translate(sentences, "greedy") == translator.translate(
+        sentences, beam_width=1) == [translator.translate_reference(s) for s in sentences]
+    assert translator.resolve_strategy(beam_width=5) == s2s.BeamSearch(5, 0.5, 2.0)
+    assert translator.resolve_strategy(alpha=1.0) == s2s.BeamSearch(3, 1.0, 2.0)
+    with pytest.raises(ValueError, match="not both"):
+        translator.translate(sentences, "greedy", beam_width=2)
+    with pytest.raises(ValueError, match="no option"):
+        translator.resolve_strategy("greedy", alpha=1.0)
+    with pytest.raises(ValueError, match="needs a beam search"):
+        translator.translate_n_best("abc", "greedy")
 
 
 def test_per_sentence_limits_stop_each_row_on_its_own():

@@ -16,7 +16,9 @@ def translator(tiny_config):
                                  attention="luong", embedding_dim=8)
     src = s2s.Vocabulary.build(["Go. I am cold. Who is he? Hi! Run!"])
     tgt = s2s.Vocabulary.build(["Va ! J'ai froid. Qui est-il ? Salut ! Cours !"])
-    return s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)), config, src, tgt)
+    # Beam search of width 4 by default, as a trained model has.
+    return s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)), config, src, tgt,
+                          strategy=s2s.BeamSearch())
 
 
 def _session(translator, lines):
@@ -40,7 +42,7 @@ def test_repl_survives_bad_input_and_runs_commands(translator):
                                 ":time", ":alt", "Run!", TOO_LONG, "☃☃", ":nope", ":help"])
     greedy = translator.translate("Go.", beam_width=1)
     beam = translator.translate("Go.", beam_width=4)
-    assert out[1] == f"fr> {beam}"  # the REPL starts with the CLI's beam width, 4
+    assert out[1] == f"fr> {beam}"  # the REPL starts with the model's strategy, beam 4
     assert out[2] == "beam width 1" and out[3].startswith("usage: :beam N")
     assert out[4] == f"fr> {greedy}"
     assert out[5] == "alternatives on"
@@ -51,7 +53,7 @@ def test_repl_survives_bad_input_and_runs_commands(translator):
     assert out[12].startswith("fr> ")  # unknown characters: a translation, no crash
     assert out[14] == "unknown command :nope; :help lists them"
     assert ":quit" in out[15]
-    assert "this session started with beam search, width 4" in out[15]
+    assert "started with the model's\n             beam search (beam_width=4" in out[15]
     assert out[-1] == ""  # end of input leaves cleanly
 
 
@@ -69,11 +71,11 @@ def test_repl_translates_paragraphs_and_notes_long_sentences(translator):
 
 
 def test_repl_help_states_the_default_it_uses(translator):
-    assert "started with greedy search" in _session_help(translator, 1)
-    assert "started with beam search, width 4" in s2s.interactive.help_text(4)
+    assert "greedy" in _session_help(translator, "greedy").split("started with")[1]
+    assert "beam_width=4" in _session_help(translator, None).split("started with")[1]
 
 
-def _session_help(translator, beam_width):
+def _session_help(translator, strategy):
     out = []
     feed = iter([":help"])
 
@@ -83,7 +85,7 @@ def _session_help(translator, beam_width):
         except StopIteration:
             raise EOFError from None
 
-    repl(translator, read=read, write=out.append, beam_width=beam_width)
+    repl(translator, read=read, write=out.append, strategy=strategy)
     return out[1]
 
 
@@ -145,7 +147,7 @@ def test_stream_keeps_order_and_reads_in_chunks(translator):
     written, notes = [], []
     code = translate_stream(translator, source(), write=lambda t: (events.append("write"),
                                                                    written.append(t)),
-                            note=notes.append, beam_width=1, lines_per_chunk=3)
+                            note=notes.append, strategy="greedy", lines_per_chunk=3)
     assert code == 1 and len(written) == len(lines)
     assert written[:-1] == translator.translate([x.strip() for x in lines[:-1]], beam_width=1)
     assert written[-1] == "" and notes == [f"line {len(lines)}: not translated: "

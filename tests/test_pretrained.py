@@ -11,10 +11,14 @@ def test_default_model_is_the_word_attention_model_and_translates_well():
     path = s2s.default_model_path()
     translator = s2s.load_translator(path)
     assert translator.config.name == "word_attention" and translator.config.attention
-    with open(os.path.join(path, "evaluation_greedy.json")) as handle:
+    # Its own decoding strategy, which `translate`, the CLI and the REPL use.
+    assert translator.strategy == s2s.BeamSearch(4, alpha=1.6, drop_penalty=1.0)
+    with open(os.path.join(path, "evaluation_beam4.json")) as handle:
         published = json.load(handle)
-    # The first 300 test sentences, greedy: the published corpus BLEU is over all of
-    # them; a slice scores within a few points of it, a broken artefact near 0.
+    assert published["strategy"] == translator.strategy.get_config()
+    # The first 300 test sentences, the default strategy: the published corpus BLEU is
+    # over all of them; a slice scores within a few points of it, a broken artefact
+    # near 0.
     references = dict(list(split_references(translator.config, "test").items())[:300])
     result = s2s.evaluate_translator(translator, references)
     assert result.sentences == 300
@@ -45,7 +49,8 @@ def test_compiled_greedy_equals_the_reference_loop_on_the_shipped_models():
         translator = s2s.load_translator(os.path.join(root, name))
         sources = [s for s in split_references(translator.config, "test")
                    if translator.fits(s)][:200:40]
-        assert translator.translate(sources, replace_unknown=False, split_sentences=False) == [
+        assert translator.translate(sources, "greedy", replace_unknown=False,
+                                    split_sentences=False) == [
             translator.translate_reference(s) for s in sources], name
 
 

@@ -35,7 +35,7 @@ def test_overfits_a_handful_of_pairs_exactly():
         if outputs == [t for _, t in PAIRS]:
             break
     assert outputs == [t for _, t in PAIRS]
-    assert translator.translate([s for s, _ in PAIRS]) == outputs
+    assert translator.translate([s for s, _ in PAIRS]) == outputs  # greedy, by default
 
 
 @pytest.fixture
@@ -81,8 +81,13 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
     # Sentences as arguments: one line each, in order.
     assert main(["translate", "--model", output, "Go.", "", "Hi.", "--beam-width", "1"]) == 0
     lines = capsys.readouterr().out.split("\n")
-    assert lines[:3] == [translator.translate("Go."), "", translator.translate("Hi.")]
-    # Beam search (width 4) is the command's default.
+    assert lines[:3] == [translator.translate("Go.", "greedy"), "",
+                         translator.translate("Hi.", "greedy")]
+    # Beam search (width 4), the trained model's own strategy, is the command's default,
+    # and Python's: the same translation through every door.
+    assert translator.strategy == s2s.BeamSearch()
+    assert main(["translate", "--model", output, "Go."]) == 0
+    assert capsys.readouterr().out == translator.translate("Go.") + "\n"
     assert main(["translate", "--model", output, "Go."]) == 0
     assert capsys.readouterr().out == translator.translate("Go.", beam_width=4) + "\n"
     # From stdin: a line over the hard limit prints an empty line (reason on stderr)
@@ -94,9 +99,10 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
     assert main(["translate", "--model", output, "--beam-width", "1"]) == 1
     captured = capsys.readouterr()
     with pytest.warns(s2s.LongSentenceWarning):
-        expected_long = translator.translate(long)
-    assert captured.out.split("\n")[:4] == [translator.translate("Go."), "",
-                                            translator.translate("Hi."), expected_long]
+        expected_long = translator.translate(long, "greedy")
+    assert captured.out.split("\n")[:4] == [translator.translate("Go.", "greedy"), "",
+                                            translator.translate("Hi.", "greedy"),
+                                            expected_long]
     assert "line 2: not translated" in captured.err and "MAX_SENTENCE_CHARACTERS" in captured.err
     assert "line 4: note" in captured.err and "max_source_length" in captured.err
 

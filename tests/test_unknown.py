@@ -162,8 +162,9 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
     assert len(translator.lexicon) > 5000
     references = split_references(translator.config, "test")
     sources = [s for s in references if translator.fits(s)][:400]
-    raw = translator.translate(sources, replace_unknown=False)
-    replaced = translator.translate(sources)
+    # Greedy search: one hypothesis, so `replaced` is `raw` with its [UNK] filled.
+    raw = translator.translate(sources, "greedy", replace_unknown=False)
+    replaced = translator.translate(sources, "greedy")
     with_unknown = [i for i, text in enumerate(raw) if UNK in text]
     assert len(with_unknown) > 20
     assert not any(UNK in text for text in replaced)
@@ -178,8 +179,9 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
     after = evaluate_translations(sources, replaced, refs)
     assert after.bleu > before.bleu and after.chrf > before.chrf
     # A word outside the 12,000 French words, found through the lexicon.
-    assert UNK in translator.translate("I need a keyboard.", replace_unknown=False)
-    assert "clavier" in translator.translate("I need a keyboard.")
+    assert UNK in translator.translate("I need a keyboard.", "greedy", replace_unknown=False)
+    assert "clavier" in translator.translate("I need a keyboard.", "greedy")
+    assert "clavier" in translator.translate("I need a keyboard.")  # the default, beam 4
     # n-best lists are replaced too, with the model's scores kept where no word is
     # dropped.
     n_best = translator.translate_n_best("I need a keyboard.", beam_width=2)
@@ -216,11 +218,11 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
     assert reordered > 0
     assert translator.translate(sources, beam_width=4) == [best[0][0] for best in replaced]
     # Without the penalty: the model's own order and scores, replaced.
-    unpenalized = translator.translate_n_best(sources, beam_width=4, drop_penalty=0)
+    unpenalized = translator.translate_n_best(sources, s2s.BeamSearch(4, drop_penalty=0))
     assert [[s for _, s in best] for best in unpenalized] == [
         [s for _, s in best] for best in raw]
     with pytest.raises(ValueError, match="drop_penalty"):
-        translator.translate("Watch us.", beam_width=4, drop_penalty=-1)
+        translator.translate("Watch us.", s2s.BeamSearch(4, drop_penalty=-1))
 
 
 def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
