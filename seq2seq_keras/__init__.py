@@ -6,7 +6,8 @@
 
 Layers, lowest first (a module imports only from those before it):
 data, text, sentences, config -> datasets, unknown -> cells, attention -> models ->
-decoding -> evaluation, translator -> training, benchmark -> cli.
+decoding -> saving -> evaluation, translator -> interactive, export, training,
+benchmark -> cli.
 
 The names below are imported on first use (PEP 562), so `import seq2seq_keras`
 and the command line's `--help` and `--version` do not start TensorFlow; the

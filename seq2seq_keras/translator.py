@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import os
 import warnings
 
-import numpy as np
 import tensorflow as tf
 
 from . import decoding
 from .config import Config, default_model_path
 from .data import normalize
-from .models import build_attention_model, build_inference_models, build_training_model
+from .models import build_attention_model, build_inference_models
+from .saving import Artefact, load_artefact, save_artefact, save_lexicon
 from .sentences import join_sentences, split_sentences
 from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
 from .unknown import attention_alignments, build_lexicon, replace_unknown
@@ -22,13 +20,6 @@ from .unknown import attention_alignments, build_lexicon, replace_unknown
 __all__ = ["Translator", "SentenceTooLongError", "LongSentenceWarning", "load_translator",
            "default_model_path", "MAX_SENTENCE_CHARACTERS"]
 
-# Weights and JSON, not a whole `.keras` model: the config rebuilds the layers (so an
-# artefact never carries optimizer slots, which would triple its size), and the JSON
-# is readable.
-_WEIGHTS_FILE = "model.weights.h5"
-_HALF_WEIGHTS_FILE = "model.weights.f16.npz"
-_META_FILE = "translator.json"
-_LEXICON_FILE = "lexicon.json"
 # The hard limit on one sentence (after paragraph splitting), which protects memory:
 # the encoder keeps an output per source token, for every sentence of a batch and
 # every beam. A sentence of 10,000 characters is about 2,000 words, far past anything
@@ -523,54 +514,18 @@ class Translator:
         return self.translate(sentences, decoding.Sampling(temperature, top_k, seed),
                               batch_size=batch_size, replace_unknown=replace_unknown)
 
-    # -- persistence -------------------------------------------------------------
+    # -- persistence (see `saving`) ----------------------------------------------
 
     def save(self, path: str, half_precision: bool = False) -> None:
-        """Write the weights, config and vocabularies to the folder `path`.
-
-        Args:
-            path: the folder (created if needed).
-            half_precision: store the weights as float16 (`model.weights.f16.npz`,
-                half the size; they are computed in float32 again after loading, and
-                translations may differ in a rare near-tie). The shipped model uses
-                this to stay small; its published scores are measured after loading.
-        """
-        os.makedirs(path, exist_ok=True)
-        for name in (_WEIGHTS_FILE, _HALF_WEIGHTS_FILE):
-            if os.path.exists(os.path.join(path, name)):
-                os.remove(os.path.join(path, name))
-        if half_precision:
-            # In the order of model.get_weights(), which the config's layers fix.
-            np.savez_compressed(os.path.join(path, _HALF_WEIGHTS_FILE), *[
-                w.astype(np.float16) for w in self.model.get_weights()])
-        else:
-            model = self.model
-            if getattr(model, "optimizer", None) is not None:
-                # Keras writes a compiled model's optimizer slots with its weights; a
-                # fresh copy of the layers holds the weights alone.
-                model = build_training_model(self.config, len(self.source_vocab),
-                                             len(self.target_vocab))
-                model.set_weights(self.model.get_weights())
-            model.save_weights(os.path.join(path, _WEIGHTS_FILE))
-        meta = {
-            "config": self.config.to_dict(),
-            "source_vocab": self.source_vocab.get_config(),
-            "target_vocab": self.target_vocab.get_config(),
-            "decoding": self.strategy.get_config(),
-        }
-        with open(os.path.join(path, _META_FILE), "w", encoding="utf-8") as handle:
-            json.dump(meta, handle, ensure_ascii=False, indent=1)
-        self.save_lexicon(path)
+        """Write the weights, config, vocabularies, lexicon and default strategy to the
+        folder `path` (see `saving.save_artefact`, which documents `half_precision`)."""
+        save_artefact(path, Artefact(self.model, self.config, self.source_vocab,
+                                     self.target_vocab, self.lexicon, self.strategy),
+                      half_precision=half_precision)
 
     def save_lexicon(self, path: str) -> None:
         """Write `lexicon.json` into the model folder `path` (remove it if empty)."""
-        lexicon_path = os.path.join(path, _LEXICON_FILE)
-        if self.lexicon:
-            with open(lexicon_path, "w", encoding="utf-8") as handle:
-                json.dump(self.lexicon, handle, ensure_ascii=False, indent=0,
-                          sort_keys=True)
-        elif os.path.exists(lexicon_path):
-            os.remove(lexicon_path)
+        save_lexicon(path, self.lexicon)
 
     def learn_lexicon(self, pairs, batch_size: int = 64) -> dict:
         """Learn `self.lexicon` from the training pairs, aligned by this model's attention.
@@ -604,35 +559,9 @@ class Translator:
 
         Raises:
             FileNotFoundError: if the folder or one of its files is missing.
+            ValueError: if its `translator.json` is damaged.
         """
-        weights = [os.path.join(path, name) for name in (_WEIGHTS_FILE, _HALF_WEIGHTS_FILE)
-                   if os.path.isfile(os.path.join(path, name))]
-        if not weights or not os.path.isfile(os.path.join(path, _META_FILE)):
-            missing = _META_FILE if weights else _WEIGHTS_FILE
-            raise FileNotFoundError(
-                f"{path} is not a saved translator: {missing} is missing (train one with "
-                "`seq2seq-keras train --output DIR`)")
-        with open(os.path.join(path, _META_FILE), encoding="utf-8") as handle:
-            meta = json.load(handle)
-        config = Config.from_dict(meta["config"])
-        source_vocab = Vocabulary.from_config(meta["source_vocab"])
-        target_vocab = Vocabulary.from_config(meta["target_vocab"])
-        model = build_training_model(config, len(source_vocab), len(target_vocab))
-        if weights[0].endswith(".npz"):
-            with np.load(weights[0]) as arrays:
-                model.set_weights([arrays[f"arr_{i}"].astype(np.float32)
-                                   for i in range(len(arrays.files))])
-        else:
-            model.load_weights(weights[0])
-        # Optional: a model saved without one drops the [UNK] it cannot copy.
-        lexicon, lexicon_path = None, os.path.join(path, _LEXICON_FILE)
-        if os.path.isfile(lexicon_path):
-            with open(lexicon_path, encoding="utf-8") as handle:
-                lexicon = json.load(handle)
-        # A model saved before strategies were stored was used through the command
-        # line, whose default was beam search of width 4: keep it.
-        strategy = decoding.get_strategy(meta.get("decoding", "beam_search"))
-        return cls(model, config, source_vocab, target_vocab, lexicon, strategy)
+        return cls(**vars(load_artefact(path)))
 
 
 def _padded(rows) -> tf.Tensor:

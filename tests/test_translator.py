@@ -126,6 +126,35 @@ def test_loading_a_missing_model_says_what_to_do(tmp_path):
         s2s.load_translator(str(tmp_path))
 
 
+def test_the_default_strategy_is_saved_and_old_artefacts_still_load(translator, tmp_path):
+    from seq2seq_keras.cli import main
+
+    path = str(tmp_path / "model")
+    translator.strategy = s2s.BeamSearch(3, alpha=0.8)
+    translator.save(path)
+    assert s2s.load_translator(path).strategy == s2s.BeamSearch(3, alpha=0.8)
+    meta_path = os.path.join(path, "translator.json")
+    with open(meta_path, encoding="utf-8") as handle:
+        meta = json.load(handle)
+    assert meta["decoding"] == {"name": "beam_search", "beam_width": 3, "alpha": 0.8,
+                                "drop_penalty": 1.0}
+    # Written before strategies were stored: beam 4, what the command line used then.
+    del meta["decoding"]
+    with open(meta_path, "w", encoding="utf-8") as handle:
+        json.dump(meta, handle)
+    assert s2s.load_translator(path).strategy == s2s.BeamSearch()
+    # A damaged file: a clear error naming it, from Python and from the command line.
+    with open(meta_path, "w", encoding="utf-8") as handle:
+        handle.write('{"config": ')
+    with pytest.raises(ValueError, match="translator.json is not valid JSON"):
+        s2s.load_translator(path)
+    with open(meta_path, "w", encoding="utf-8") as handle:
+        json.dump({"config": meta["config"]}, handle)
+    with pytest.raises(ValueError, match=r"lacks \['source_vocab', 'target_vocab'\]"):
+        s2s.load_translator(path)
+    assert main(["translate", "--model", path, "Go."]) == 2
+
+
 def test_half_precision_artefact_is_half_the_size_and_translates(translator, tmp_path):
     full, half = str(tmp_path / "full"), str(tmp_path / "half")
     translator.save(full)
