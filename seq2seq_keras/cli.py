@@ -92,8 +92,9 @@ def _evaluate(args) -> int:
     strategy = translator.resolve_strategy(beam_width=args.beam_width, **options)
     beam, replace = isinstance(strategy, BeamSearch), not args.keep_unknown
     result = evaluate_translator(translator, references, batch_size=args.batch_size,
-                                 strategy=strategy, replace_unknown=replace)
-    summary = {"model": args.model, "split": args.split,
+                                 strategy=strategy, replace_unknown=replace,
+                                 input_style=args.input)
+    summary = {"model": args.model, "split": args.split, "input": args.input,
                "beam_width": strategy.beam_width if beam else 1,
                "alpha": strategy.alpha if beam else None, "replace_unknown": replace,
                "drop_penalty": strategy.drop_penalty if beam and replace else None,
@@ -208,6 +209,9 @@ def _parser() -> argparse.ArgumentParser:
                         "references of each sentence", _evaluate, model=True)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
+    evaluate.add_argument("--input", default="clean", choices=("clean", "typed", "capitals"),
+                          help="the sources as they are, as typed in a chat box (lower case, "
+                          "no final . ! ?), or in capitals; the references stay as they are")
     evaluate.add_argument("--beam-width", type=int, default=None, help=BEAM_WIDTH_HELP)
     evaluate.add_argument("--alpha", type=float, default=None,
                           help="beam search's length normalization (0: none); default (None): "

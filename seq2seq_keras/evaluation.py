@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import sacrebleu
 
 from .datasets import load_splits
 
-__all__ = ["Evaluation", "evaluate_translations", "evaluate_translator", "split_references"]
+__all__ = ["Evaluation", "evaluate_translations", "evaluate_translator", "split_references",
+           "INPUT_STYLES"]
+
+# How people type: the same source sentences, written as a chat box gets them
+# (lower case, no final . ! or ?) or in capitals. The references stay as they are, so
+# a style's score says how much of the clean score survives the way it was typed.
+INPUT_STYLES = {
+    "clean": lambda sentence: sentence,
+    "typed": lambda sentence: re.sub(r"[.!?]+$", "", sentence.lower()).rstrip(),
+    "capitals": str.upper,
+}
 
 
 @dataclasses.dataclass
@@ -79,7 +90,8 @@ def evaluate_translations(sources, hypotheses, references,
 
 
 def evaluate_translator(translator, references: dict, batch_size: int = 64,
-                        buckets=None, **translate_options) -> Evaluation:
+                        buckets=None, input_style: str = "clean",
+                        **translate_options) -> Evaluation:
     """Translate every source of `references` and score it.
 
     Args:
@@ -89,10 +101,17 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
             count is `len(references) - evaluation.sentences`).
         batch_size: sentences decoded together.
         buckets: source-length ranges for `by_length` (see `evaluate_translations`).
-        **translate_options: passed to `translator.translate` (e.g. `beam_width`).
+        input_style: `"clean"` (the sources as they are), `"typed"` (lower case, no
+            final `.!?`) or `"capitals"`: the sources are rewritten so before they
+            are translated (see `INPUT_STYLES`); the references are not.
+        **translate_options: passed to `translator.translate` (e.g. `strategy`).
     """
+    if input_style not in INPUT_STYLES:
+        raise ValueError(f"input_style must be one of {sorted(INPUT_STYLES)}, got "
+                         f"{input_style!r}")
     sources = [s for s in references if translator.fits(s)]
-    hypotheses = translator.translate(sources, batch_size=batch_size, **translate_options)
+    hypotheses = translator.translate([INPUT_STYLES[input_style](s) for s in sources],
+                                      batch_size=batch_size, **translate_options)
     return evaluate_translations(sources, hypotheses, [references[s] for s in sources],
                                  **({"buckets": buckets} if buckets else {}))
 

@@ -13,7 +13,7 @@ from .config import Config, default_model_path
 from .data import normalize
 from .models import build_attention_model, build_inference_models
 from .saving import Artefact, load_artefact, save_artefact, save_lexicon
-from .sentences import join_sentences, split_sentences
+from .sentences import end_sentence, join_sentences, split_sentences, tidy_typing
 from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
 from .unknown import attention_alignments, build_lexicon, replace_unknown
 
@@ -42,6 +42,15 @@ class LongSentenceWarning(UserWarning):
     def __init__(self, message: str, index: int = 0):
         super().__init__(message)
         self.index = index
+
+
+def _check_length(sentence: str) -> None:
+    """Raise `SentenceTooLongError` for a sentence over `MAX_SENTENCE_CHARACTERS`."""
+    if len(sentence) > MAX_SENTENCE_CHARACTERS:
+        raise SentenceTooLongError(
+            f"a sentence of {len(sentence):,} characters is over the limit of "
+            f"{MAX_SENTENCE_CHARACTERS:,} (translator.MAX_SENTENCE_CHARACTERS) that "
+            "protects memory; end its sentences with . ! or ?")
 
 
 def _as_texts(sentences):
@@ -78,6 +87,10 @@ class Translator:
 
     Input rules, for `translate` and `sample` (a string, or a list of strings;
     anything else is a `TypeError`):
+      * the way people type is undone first (`sentences.tidy_typing`): a line in
+        capitals is lower-cased, `i` becomes `I`, sentences start with a capital, an
+        unknown word whose capitalized form the model knows is capitalized, and a
+        sentence without a final mark gets `?` (after a question word) or `.`;
       * each string is split into sentences (`sentences.split_sentences`: `.`, `!`,
         `?` or `…` before a capital letter or the end; `Mr.`, `e.g.` and initials
         kept), translated in one batch, and the translations joined with spaces:
@@ -98,7 +111,7 @@ class Translator:
       * output stops at `[END]` or at the output limit.
 
     `translate_n_best`, `attention` and `translate_reference` take one sentence as
-    it is (no splitting).
+    it is (no tidying, no splitting), as does `translate(..., split_sentences=False)`.
     """
 
     def __init__(self, model, config: Config, source_vocab: Vocabulary,
@@ -135,15 +148,13 @@ class Translator:
         """
         if not isinstance(sentence, str):
             raise TypeError(f"sentence must be a str, got {type(sentence).__name__}")
-        if len(sentence) > MAX_SENTENCE_CHARACTERS:
-            raise SentenceTooLongError(
-                f"a sentence of {len(sentence):,} characters is over the limit of "
-                f"{MAX_SENTENCE_CHARACTERS:,} (translator.MAX_SENTENCE_CHARACTERS) that "
-                "protects memory; end its sentences with . ! or ?")
+        _check_length(sentence)
         return self.source_vocab.encode(normalize(sentence))
 
     def split(self, text: str) -> list[str]:
-        """The sentences of `text` that `translate(text)` translates, normalized.
+        """The sentences of `text` that `translate(text)` translates: normalized, typing
+        tidied (`sentences.tidy_typing`, with this model's source vocabulary at word
+        level), split, each with a final mark (`sentences.end_sentence`).
 
         Raises:
             TypeError: if `text` is not a string.
@@ -151,11 +162,11 @@ class Translator:
                 (as `translate(text)` would).
         """
         _as_texts([text])
-        sentences = split_sentences(normalize(text))
+        known = self.source_vocab.__contains__ if self.source_vocab.level == "word" else None
+        sentences = split_sentences(tidy_typing(normalize(text), known))
         for sentence in sentences:
-            if len(sentence) > MAX_SENTENCE_CHARACTERS:
-                self.encode_source(sentence)
-        return sentences
+            _check_length(sentence)  # as typed, before its final mark is added
+        return [end_sentence(sentence) for sentence in sentences]
 
     def fits(self, sentence: str) -> bool:
         """Whether `sentence` has at most `max_source_length` tokens, as the training
@@ -179,7 +190,9 @@ class Translator:
             parts = self.split(text) if split else [text]
             counts.append(len(parts))
             for part in parts:
-                part_ids = self.encode_source(part)
+                # `split` checked the length (`_check_length`) of a sentence as typed.
+                part_ids = self.source_vocab.encode(normalize(part)) if split \
+                    else self.encode_source(part)
                 if len(part_ids) > self.config.max_source_length:
                     unit = "characters" if self.source_vocab.level == "char" else "tokens"
                     warnings.warn(LongSentenceWarning(

@@ -44,7 +44,10 @@ def test_compiled_greedy_equals_the_reference_loop(tiny_config):
     model = s2s.build_training_model(config, len(src), len(tgt))
     translator = s2s.Translator(model, config, src, tgt)
     sentences = ["abc", "hello", "jig klm", "a", "mkl ba"]
+    # The same input rules first ("abc" is one sentence: "Abc."), then the blog's loop.
     assert translator.translate(sentences, batch_size=2) == [
+        translator.translate_reference(translator.split(s)[0]) for s in sentences]
+    assert translator.translate(sentences, batch_size=2, split_sentences=False) == [
         translator.translate_reference(s) for s in sentences]
 
 
@@ -112,11 +115,12 @@ def test_translator_searches_trace_once_and_agree(tiny_config):
     sentences = ["abc", "hello", "jig klm", "a", "mkl ba", "fed cba ab"]
     greedy = translator.translate(sentences, batch_size=4)
     assert translator.translate(sentences[:2], batch_size=1) == greedy[:2]
-    assert greedy == [translator.translate_reference(s) for s in sentences]
+    assert greedy == [translator.translate_reference(translator.split(s)[0]) for s in sentences]
     assert translator.translate(sentences, beam_width=1) == greedy
     beam = translator.translate(sentences, beam_width=3, batch_size=4)
     assert translator.translate(sentences, beam_width=3, batch_size=2) == beam
-    n_best = translator.translate_n_best("hello", beam_width=3)
+    # translate_n_best takes its sentence as it is: the rules make "hello" "Hello."
+    n_best = translator.translate_n_best(translator.split("hello")[0], beam_width=3)
     assert len(n_best) == 3 and n_best[0][0] == beam[1]
     assert n_best[0][1] >= n_best[1][1] >= n_best[2][1]
     assert translator.sample(sentences, seed=1) == translator.sample(sentences, seed=1)
@@ -150,7 +154,8 @@ def test_strategies_are_objects_that_carry_their_options(tiny_config):
     # No options: the translator's own strategy; one argument away: any other.
     assert translator.translate(sentences) == translator.translate(sentences, beam)
     assert translator.translate(sentences, "greedy") == translator.translate(
-        sentences, beam_width=1) == [translator.translate_reference(s) for s in sentences]
+        sentences, beam_width=1) == [translator.translate_reference(translator.split(s)[0])
+                                     for s in sentences]
     assert translator.resolve_strategy(beam_width=5) == s2s.BeamSearch(5, 0.5, 2.0)
     assert translator.resolve_strategy(alpha=1.0) == s2s.BeamSearch(3, 1.0, 2.0)
     with pytest.raises(ValueError, match="not both"):

@@ -31,7 +31,9 @@ def test_input_rules(translator):
         translator.translate(["Go.", "x" * (limit + 1)])
     with pytest.raises(s2s.SentenceTooLongError):
         translator.split("Go. " + "X" * (limit + 1))
-    assert translator.split("Hi. " + "X" * limit) == ["Hi.", "X" * limit]
+    # The limit counts the sentence as typed, not the final mark the rules add.
+    assert translator.split("Hi. " + "X" * limit) == ["Hi.", "X" * limit + "."]
+    assert isinstance(translator.translate("Hi. " + "X" * limit), str)
 
 
 @pytest.mark.parametrize("bad", [None, 3, 2.5, b"Go.", bytearray(b"Go."), {"Go.": 1},

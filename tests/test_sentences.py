@@ -1,0 +1,77 @@
+"""Paragraphs into sentences, and text as people type it, made like the corpus."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import seq2seq_keras as s2s
+from seq2seq_keras.sentences import end_sentence, join_sentences, split_sentences, tidy_typing
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Tom is tired. He wants to sleep. Let him rest.",
+     ["Tom is tired.", "He wants to sleep.", "Let him rest."]),
+    ("Mr. Smith arrived. Hello!", ["Mr. Smith arrived.", "Hello!"]),
+    ("So am I. He is too.", ["So am I.", "He is too."]),
+    ("J. K. Rowling wrote it. I read it.", ["J. K. Rowling wrote it.", "I read it."]),
+    ("It's 5 p.m. Let's go.", ["It's 5 p.m. Let's go."]),  # inner dots: kept whole
+    ("Really?! Yes... I think so.", ["Really?!", "Yes...", "I think so."]),
+    ('"Go." He left.', ['"Go."', "He left."]),
+    ("Who are you? ¿Qué? «Non.» Fine.", ["Who are you?", "¿Qué?", "«Non.»", "Fine."]),
+    ("Hi. Éric is here.", ["Hi.", "Éric is here."]),
+    ("i'm here. i'm tired", ["i'm here. i'm tired"]),  # no capital: no sentence end
+    ("No. I don't.", ["No.", "I don't."]),
+    ("", []), ("   ", []),
+])
+def test_split_sentences_follows_its_documented_rule(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("abAB .!?…'\"«»()Mr"), max_size=60))
+def test_split_loses_nothing_but_the_spaces_between_sentences(text):
+    sentences = split_sentences(text)
+    assert all(s == s.strip() and s for s in sentences)
+    assert "".join(join_sentences(sentences).split()) == "".join(text.split())
+
+
+@pytest.mark.parametrize("typed, tidied", [
+    ("I AM COLD.", "I am cold."),
+    ("i'm sick", "I'm sick"),
+    ("i stood", "I stood"),
+    ("so do i. you know, i.e", "So do I. You know, i.e"),  # not the i of i.e.
+    ("tom is tired. he wants to sleep", "Tom is tired. He wants to sleep"),
+    ("Tom is tired. He wants to sleep.", "Tom is tired. He wants to sleep."),  # unchanged
+    ("iPhone is nice", "iPhone is nice"),  # not a word in lower case: kept
+    ("I like CNN.", "I like CNN."),  # one word in capitals is not a line in capitals
+])
+def test_tidy_typing_undoes_how_people_type(typed, tidied):
+    assert tidy_typing(typed) == tidied
+
+
+def test_tidy_typing_restores_names_the_vocabulary_knows():
+    known = {"I", "met", "Tom", "in", "Paris", "paris"}.__contains__
+    # "tom" is unknown and "Tom" known: a name. "paris" is known as typed: kept.
+    assert tidy_typing("i met tom in paris", known) == "I met Tom in paris"
+
+
+@pytest.mark.parametrize("sentence, ended", [
+    ("Where is the station", "Where is the station?"),
+    ("Do you like it", "Do you like it?"),
+    ("I am cold", "I am cold."),
+    ("Go!", "Go!"), ("Really?", "Really?"), ('He said "go."', 'He said "go."'),
+    ("", ""),
+])
+def test_end_sentence_adds_the_missing_mark(sentence, ended):
+    assert end_sentence(sentence) == ended
+
+
+def test_the_shipped_model_translates_typed_text_as_clean_text():
+    translator = s2s.load_translator()
+    clean = ["I am cold.", "I'm sick.", "Where is the station?", "Tom is tired."]
+    typed = ["i am cold", "i'm sick", "where is the station", "tom is tired"]
+    capitals = [s.upper() for s in clean]
+    expected = translator.translate(clean)
+    assert translator.translate(typed) == expected
+    assert translator.translate(capitals) == expected
+    assert translator.split("I AM COLD. WHERE IS TOM") == ["I am cold.", "Where is Tom?"]
