@@ -7,11 +7,14 @@ TensorFlow only, not this package:
     translate = tf.saved_model.load(path).signatures["serving_default"]
     translate(inputs=tf.constant(["I am cold."]))["outputs"]
 
-What differs from `Translator.translate`, because a serving graph cannot raise for
-one sentence of a batch and has no Unicode normalization op in core TensorFlow:
+What differs from `Translator.translate` (until the text rules and the search move
+into one graph), because a serving graph cannot raise for one sentence of a batch and
+has no Unicode normalization op in core TensorFlow:
 
-* a sentence longer than `max_source_length` gives `""` (the CLI also prints an
-  empty line for it); so does an empty one;
+* the search is greedy, whatever the model's default strategy, and each string is
+  one sentence as written (no paragraph splitting, no `sentences.tidy_typing`): the
+  same as `translate(..., "greedy", replace_unknown=False, split_sentences=False)`;
+* a sentence longer than `max_source_length` gives `""`; so does an empty one;
 * NFC composition is not applied (send NFC text, as nearly all text is); the other
   normalization steps (special spaces, invisible characters, apostrophes, spaces)
   are the same.
