@@ -126,13 +126,8 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
                 translations = translator.translate(
                     [chunk[k] for k in fitting], strategy, batch_size=batch_size,
                     replace_unknown=replace_unknown)
-            for warning in caught:
-                if isinstance(warning.message, LongSentenceWarning):
-                    note(f"line {done + fitting[warning.message.index] + 1}: note: "
-                         f"{warning.message}")
-                else:
-                    warnings.showwarning(warning.message, warning.category,
-                                         warning.filename, warning.lineno)
+            for long in _long_sentences(caught):
+                note(f"line {done + fitting[long.index] + 1}: note: {long}")
             for k, translation in zip(fitting, translations, strict=True):
                 outputs[k] = translation
         for output in outputs:
@@ -208,12 +203,24 @@ def repl(translator, read=input, write=print, strategy=None) -> int:
         except KeyboardInterrupt:
             write("")
             return 0
-        for warning in caught:
-            if isinstance(warning.message, LongSentenceWarning):
-                write(f"(note: {warning.message})")
+        for long in _long_sentences(caught):
+            write(f"(note: {long})")
         write(output)
         if show_time:
             write(f"    ({1000 * (time.perf_counter() - start):.1f} ms)")
+
+
+def _long_sentences(caught) -> list:
+    """The caught `LongSentenceWarning`s; any other caught warning is shown as Python
+    would have shown it, so that recording warnings hides none of them."""
+    long = []
+    for warning in caught:
+        if isinstance(warning.message, LongSentenceWarning):
+            long.append(warning.message)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename,
+                                 warning.lineno)
+    return long
 
 
 def _width(strategy) -> int:
