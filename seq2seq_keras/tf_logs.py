@@ -33,6 +33,8 @@ NOISE = re.compile("|".join([
     r"WARNING: All log messages before absl::InitializeLog\(\) is called",
     # INFO lines: oneDNN's and the CPU-feature notices, "Could not find cuda drivers".
     r"I\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ",
+    # TensorFlow's Python INFO log ("Assets written to: ..." when exporting).
+    r"INFO:tensorflow:",
     r"To enable the following instructions: .* rebuild TensorFlow",
     # No GPU here, and oneDNN falling back to Eigen for one dtype: not problems.
     _ABSL + r"(failed call to cuInit|oneDNN supports DT_\w+ only"

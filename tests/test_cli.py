@@ -28,6 +28,7 @@ START_UP_NOISE = [
     "E0000 00:00:1796162264.446590    2112 util.cc:131] oneDNN supports DT_BOOL only on "
     "platforms with AVX-512. Falling back to the default Eigen-based implementation if "
     "present.",
+    "INFO:tensorflow:Assets written to: export/1/assets",
 ]
 
 
