@@ -4,20 +4,17 @@ The exported graph holds everything: normalization, tokenization and vocabulary
 lookup, the encoder, the compiled greedy search and detokenization. Serving it needs
 TensorFlow only, not this package:
 
+    import tensorflow_text  # registers the text ops the graph uses (NFC, SentencePiece)
     translate = tf.saved_model.load(path).signatures["serving_default"]
     translate(inputs=tf.constant(["I am cold."]))["outputs"]
 
 What differs from `Translator.translate` (until the text rules and the search move
-into one graph), because a serving graph cannot raise for one sentence of a batch and
-has no Unicode normalization op in core TensorFlow:
+into one graph), because a serving graph cannot raise for one sentence of a batch:
 
 * the search is greedy, whatever the model's default strategy, and each string is
   one sentence as written (no paragraph splitting, no `sentences.tidy_typing`): the
   same as `translate(..., "greedy", replace_unknown=False, split_sentences=False)`;
 * a sentence longer than `max_source_length` gives `""`; so does an empty one;
-* NFC composition is not applied (send NFC text, as nearly all text is); the other
-  normalization steps (special spaces, invisible characters, apostrophes, spaces)
-  are the same.
 * `[UNK]` stays in the output: replacing it (`seq2seq_keras.unknown`) needs a
   second, teacher-forced pass and a lexicon lookup; the exported graph is the
   model's own greedy output, as `translate(..., replace_unknown=False)`.
@@ -27,9 +24,10 @@ from __future__ import annotations
 
 import keras
 import tensorflow as tf
+import tensorflow_text
 
 from . import decoding
-from .text import END_ID, PAD_ID, START_ID, UNK
+from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID
 
 __all__ = ["export_translator", "tf_normalize", "tf_tokenize", "tf_detokenize"]
 
@@ -40,10 +38,11 @@ _WORD = rf"(\[UNK\]|{_W}+(?:[-.]{_W}+)*'?|[^\pL\pN_\s])"
 
 
 def tf_normalize(text):
-    """`data.normalize` as TensorFlow string ops (except NFC): `(batch,)` strings."""
+    """`data.normalize` as TensorFlow string ops: `(batch,)` strings."""
     text = tf.strings.regex_replace(text, "[\u200b\u200c\u200d\ufeff\u00ad]", "")
     text = tf.strings.regex_replace(text, "[\u202f\u00a0\u2009\t]", " ")
     text = tf.strings.regex_replace(text, "[\u2019\u2018\u2032]", "'")
+    text = tensorflow_text.normalize_utf8(text, "NFC")
     text = tf.strings.regex_replace(text, " {2,}", " ")
     return tf.strings.strip(text)
 
@@ -73,6 +72,16 @@ class _Serving(tf.Module):
         self.level = config.level
         self.max_source_length = config.max_source_length
         self.max_target_length = config.max_target_length
+        if self.level == "subword":
+            # The SentencePiece models themselves, as graph ops: the same ids and text.
+            # Distinct names: the op's kernel-owned resource is found by its node
+            # name, so two unnamed tokenizers share one model once loaded back.
+            self.source_pieces = tensorflow_text.SentencepieceTokenizer(
+                translator.source_vocab.sentencepiece, out_type=tf.int32,
+                name="source_sentencepiece")
+            self.target_pieces = tensorflow_text.SentencepieceTokenizer(
+                translator.target_vocab.sentencepiece, out_type=tf.int32,
+                name="target_sentencepiece")
         source_tokens = translator.source_vocab.tokens
         self.source_table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(
@@ -85,8 +94,11 @@ class _Serving(tf.Module):
         self.step = decoding.make_step(translator.decoder_model)
 
     def translate(self, sentences):
-        tokens = tf_tokenize(tf_normalize(sentences), self.level)
-        ids = self.source_table.lookup(tokens)
+        text = tf_normalize(sentences)
+        if self.level == "subword":
+            ids = self.source_pieces.tokenize(text)
+        else:
+            ids = self.source_table.lookup(tf_tokenize(text, self.level))
         lengths = ids.row_lengths()
         # Sentences the model cannot take (empty, too long) are decoded as one
         # padding token and their output replaced by "" below.
@@ -100,8 +112,12 @@ class _Serving(tf.Module):
         before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32),
                                         axis=1), 0)
         keep = before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
-        words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, outputs), keep)
-        text = tf_detokenize(words, self.level)
+        if self.level == "subword":  # as `Vocabulary.decode`: a subword [UNK] is left out
+            keep &= tf.not_equal(outputs, UNK_ID)
+            text = self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
+        else:
+            words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, outputs), keep)
+            text = tf_detokenize(words, self.level)
         return tf.where(fits, text, tf.zeros_like(text))
 
 

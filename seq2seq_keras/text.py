@@ -1,19 +1,24 @@
-"""Vocabularies: text <-> integer ids, at character or word level.
+"""Vocabularies: text <-> integer ids, at character, word or subword level.
 
 Index 0 is padding (never a real token, so masks are simply `ids != 0`), then the
 special tokens `[UNK]`, `[START]` and `[END]`, then the tokens of the training text
-by decreasing frequency. The blog example uses `"\\t"` and `"\\n"` as start and end
-characters; named special tokens cannot collide with characters of the corpus.
+by decreasing frequency (at subword level: the SentencePiece model's pieces, see
+`subwords`, whose ids follow the same layout). The blog example uses `"\\t"` and
+`"\\n"` as start and end characters; named special tokens cannot collide with
+characters of the corpus.
 """
 
 from __future__ import annotations
 
+import base64
 import collections
 import re
 
 import numpy as np
 
-__all__ = ["Vocabulary", "pad_ids", "PAD", "UNK", "START", "END"]
+__all__ = ["Vocabulary", "pad_ids", "PAD", "UNK", "START", "END", "LEVELS"]
+
+LEVELS = ("char", "word", "subword")
 
 PAD, UNK, START, END = "", "[UNK]", "[START]", "[END]"
 _SPECIALS = (PAD, UNK, START, END)
@@ -30,11 +35,14 @@ _NO_SPACE_AFTER = {"(", "[", "{", "¿", "¡"}
 
 
 class Vocabulary:
-    """A token <-> id mapping at character or word level.
+    """A token <-> id mapping at character, word or subword level.
 
     Args:
-        tokens: the regular tokens (no special tokens), most frequent first.
-        level: `"char"` or `"word"`.
+        tokens: the regular tokens (no special tokens), most frequent first; at
+            subword level `None`: they are the SentencePiece model's pieces.
+        level: `"char"`, `"word"` or `"subword"`.
+        sentencepiece: at subword level, the serialized SentencePiece model (see
+            `subwords.train_sentencepiece`).
 
     Example:
 
@@ -43,9 +51,17 @@ class Vocabulary:
     'Hi!'
     """
 
-    def __init__(self, tokens, level="char"):
-        if level not in ("char", "word"):
-            raise ValueError(f"level must be 'char' or 'word', got level={level!r}")
+    def __init__(self, tokens, level="char", sentencepiece: bytes | None = None):
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {list(LEVELS)}, got level={level!r}")
+        self._pieces = None
+        if level == "subword":
+            if sentencepiece is None:
+                raise ValueError("a subword Vocabulary needs its SentencePiece model")
+            from .subwords import SentencePiece
+
+            self._pieces = SentencePiece(sentencepiece)
+            tokens = self._pieces.pieces
         tokens = list(tokens)
         clash = [t for t in tokens if t in _SPECIALS]
         if clash:
@@ -55,16 +71,19 @@ class Vocabulary:
         self._index = {token: i for i, token in enumerate(self.tokens)}
 
     @classmethod
-    def build(cls, texts, level="char", max_tokens=None, min_count=1):
+    def build(cls, texts, level="char", max_tokens=None, min_count=1, seed=1337):
         """Build a vocabulary from training text.
 
         Args:
             texts: an iterable of sentences.
-            level: `"char"` or `"word"`.
+            level: `"char"`, `"word"` or `"subword"`.
             max_tokens: keep at most this many tokens, special tokens included
-                (`None`: no limit). Rarer tokens become `[UNK]`.
+                (`None`: no limit). Rarer tokens become `[UNK]`. At subword level:
+                the number of SentencePiece ids (required).
             min_count: drop tokens seen fewer times than this (they become `[UNK]`,
-                which then also appears in training, so the model learns it).
+                which then also appears in training, so the model learns it). Not
+                used at subword level.
+            seed: the SentencePiece trainer's seed (subword level).
 
         Returns:
             A `Vocabulary`.
@@ -74,6 +93,12 @@ class Vocabulary:
                 f"max_tokens must be greater than {len(_SPECIALS)} (the special tokens), "
                 f"got max_tokens={max_tokens}"
             )
+        if level == "subword":
+            if max_tokens is None:
+                raise ValueError("a subword vocabulary needs its size: max_tokens=None")
+            from .subwords import train_sentencepiece
+
+            return cls(None, level, train_sentencepiece(texts, max_tokens, seed=seed))
         counts = collections.Counter()
         tokenize = cls._tokenizer(level)
         for text in texts:
@@ -93,7 +118,15 @@ class Vocabulary:
 
     def tokenize(self, text: str) -> list[str]:
         """Split a (normalized) sentence into tokens."""
+        if self._pieces is not None:
+            return self._pieces.tokenize(text)
         return self._tokenizer(self.level)(text)
+
+    def knows_word(self, word: str) -> bool:
+        """Whether a whole word as written is one token (at char level: never asked)."""
+        if self.level == "subword":
+            return "\u2581" + word in self._index
+        return word in self._index
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -114,7 +147,8 @@ class Vocabulary:
             text: the sentence, normalized (see `data.normalize`).
             add_start_end: wrap the ids in `[START]` ... `[END]` (decoder side).
         """
-        ids = self.token_ids(self.tokenize(text))
+        ids = (self._pieces.encode(text) if self._pieces is not None
+               else self.token_ids(self.tokenize(text)))
         if add_start_end:
             ids = [START_ID, *ids, END_ID]
         return ids
@@ -127,7 +161,9 @@ class Vocabulary:
         """Text of a sequence of ids: stops at `[END]`, skips padding and `[START]`.
 
         `[UNK]` is written as `[UNK]` at word level and as U+FFFD `�` (the Unicode
-        replacement character, never confused with a real `?`) at character level.
+        replacement character, never confused with a real `?`) at character level. A
+        subword model never needs it (byte pieces spell any character): an `[UNK]` it
+        writes is left out.
         """
         return self.join(self.decode_tokens(ids))
 
@@ -138,7 +174,7 @@ class Vocabulary:
             i = int(i)
             if i == END_ID:
                 break
-            if i in (PAD_ID, START_ID):
+            if i in (PAD_ID, START_ID) or (i == UNK_ID and self._pieces is not None):
                 continue
             token = self.tokens[i] if 0 <= i < len(self.tokens) else UNK
             if token == UNK and self.level == "char":
@@ -147,21 +183,35 @@ class Vocabulary:
         return tokens
 
     def join(self, tokens) -> str:
-        """Text of tokens: concatenated characters, or `detokenize_words`."""
+        """Text of tokens: concatenated characters, `detokenize_words`, or the pieces
+        joined by SentencePiece (`▁` starts a word, byte pieces become characters)."""
+        if self._pieces is not None:
+            return self._pieces.join(tokens)
         if self.level == "char":
             return "".join(tokens)
         return detokenize_words(tokens)
 
+    @property
+    def sentencepiece(self) -> bytes | None:
+        """The serialized SentencePiece model (subword level), else `None`."""
+        return None if self._pieces is None else self._pieces.model
+
     def get_config(self) -> dict:
+        if self._pieces is not None:
+            return {"level": self.level,
+                    "sentencepiece": base64.b64encode(self._pieces.model).decode("ascii")}
         return {"level": self.level, "tokens": self.tokens[len(_SPECIALS):]}
 
     @classmethod
     def from_config(cls, config: dict) -> Vocabulary:
+        if config["level"] == "subword":
+            return cls(None, "subword", base64.b64decode(config["sentencepiece"]))
         return cls(config["tokens"], level=config["level"])
 
     def __eq__(self, other):
-        return isinstance(other, Vocabulary) and (self.level, self.tokens) == (
-            other.level, other.tokens)
+        return isinstance(other, Vocabulary) and (
+            self.level, self.tokens, self.sentencepiece) == (
+            other.level, other.tokens, other.sentencepiece)
 
     def __repr__(self):
         return f"Vocabulary(level={self.level!r}, size={self.size})"

@@ -31,7 +31,7 @@ from .text import Vocabulary
 from .translator import Translator
 
 __all__ = ["PreparedData", "prepare_data", "EpochTimer", "TrainingResult", "train",
-           "get_strategy", "peak_rss_mb"]
+           "get_strategy", "peak_rss_mb", "LastCheckpoints", "checkpoint_paths"]
 
 
 @dataclasses.dataclass
@@ -89,10 +89,10 @@ def prepare_data(config: Config, skip_malformed: bool = False) -> PreparedData:
             "larger validation_fraction")
     source_vocab = Vocabulary.build(
         (s for s, _ in splits.train), level=config.level,
-        max_tokens=config.max_source_tokens, min_count=config.min_count)
+        max_tokens=config.max_source_tokens, min_count=config.min_count, seed=config.seed)
     target_vocab = Vocabulary.build(
         (t for _, t in splits.train), level=config.level,
-        max_tokens=config.max_target_tokens, min_count=config.min_count)
+        max_tokens=config.max_target_tokens, min_count=config.min_count, seed=config.seed)
     train = encode_pairs(splits.train, source_vocab, target_vocab,
                          config.max_source_length, config.max_target_length)
     # Fix the limits to what training saw: translate refuses longer sources, and the
@@ -142,6 +142,29 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
         if logs is not None:
             logs["seconds"] = self.seconds[-1]
+
+
+class LastCheckpoints(keras.callbacks.Callback):
+    """Keeps the weights of the last `keep` epochs in `folder` (`epoch_NNN.weights.h5`),
+    for averaging them afterwards (see `average_checkpoints`)."""
+
+    def __init__(self, folder: str, keep: int = 5):
+        super().__init__()
+        self.folder, self.keep = folder, keep
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.folder, exist_ok=True)
+        self.model.save_weights(os.path.join(self.folder, f"epoch_{epoch + 1:03d}.weights.h5"))
+        for old in checkpoint_paths(self.folder)[:-self.keep]:
+            os.remove(old)
+
+
+def checkpoint_paths(folder: str) -> list[str]:
+    """The `LastCheckpoints` weight files in `folder`, oldest first."""
+    if not os.path.isdir(folder):
+        return []
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder))
+            if name.startswith("epoch_") and name.endswith(".weights.h5")]
 
 
 def peak_rss_mb() -> float:
@@ -315,6 +338,7 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard"),
                                     write_graph=False, profile_batch=0),
         keras.callbacks.TerminateOnNaN(),
+        LastCheckpoints(os.path.join(output_dir, "checkpoints")),
     ]
     if config.lr_decay != 1.0:
         # A function of the epoch alone, so a resumed run picks up the right rate;

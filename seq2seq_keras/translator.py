@@ -162,7 +162,7 @@ class Translator:
                 (as `translate(text)` would).
         """
         _as_texts([text])
-        known = self.source_vocab.__contains__ if self.source_vocab.level == "word" else None
+        known = None if self.source_vocab.level == "char" else self.source_vocab.knows_word
         sentences = split_sentences(tidy_typing(normalize(text), known))
         for sentence in sentences:
             _check_length(sentence)  # as typed, before its final mark is added

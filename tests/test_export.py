@@ -11,7 +11,7 @@ from seq2seq_keras.export import tf_detokenize, tf_normalize, tf_tokenize
 
 SENTENCES = ["I am cold.", "Where's the station?", "Tom's well-known (really) 3.5 km away!",
              "Hé\u202f: ça va\u00a0?", "J\u2019ai  faim", "", "   ", "unknownword zzz",
-             "☃ snow", "x " * 40]
+             "☃ snow", "Cafe\u0301 cre\u0300me", "x " * 40]
 
 
 def test_tf_text_ops_match_the_python_ones():
@@ -30,14 +30,22 @@ def test_tf_text_ops_match_the_python_ones():
 @pytest.mark.parametrize("level, changes", [
     ("char", {}),
     ("word", {"attention": "luong", "bidirectional": True, "embedding_dim": 8}),
+    ("subword", {"attention": "luong", "embedding_dim": 8, "max_source_tokens": 400,
+                 "max_target_tokens": 400}),
 ])
 def test_export_translates_like_python_without_the_package(tmp_path, tiny_config, level,
                                                            changes):
     keras.utils.set_random_seed(10)
     config = tiny_config.replace(level=level, units=16, max_source_length=30,
                                  max_target_length=12, **changes)
-    src = s2s.Vocabulary.build(SENTENCES[:4], level=level)
-    tgt = s2s.Vocabulary.build(["Il fait froid. Où est la gare ? J'ai faim !"], level=level)
+    if level == "subword":  # SentencePiece needs more text than a handful of sentences
+        pairs = s2s.data.load_pairs(s2s.data.default_corpus_path())[:3000]
+        src = s2s.Vocabulary.build([s for s, _ in pairs], level, max_tokens=400)
+        tgt = s2s.Vocabulary.build([t for _, t in pairs], level, max_tokens=400)
+    else:
+        src = s2s.Vocabulary.build(SENTENCES[:4], level=level)
+        tgt = s2s.Vocabulary.build(["Il fait froid. Où est la gare ? J'ai faim !"],
+                                   level=level)
     translator = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)),
                                 config, src, tgt)
     model_dir, export_dir = str(tmp_path / "model"), str(tmp_path / "export")
@@ -49,7 +57,7 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
                 for s in SENTENCES]
     assert "" in expected[:-1] and expected[-1] == ""  # empty and too-long inputs
     # A fresh interpreter that never imports seq2seq_keras.
-    script = ("import json, sys, tensorflow as tf; "
+    script = ("import json, sys, tensorflow as tf, tensorflow_text; "
               "f = tf.saved_model.load(sys.argv[1]).signatures['serving_default']; "
               "out = f(inputs=tf.constant(json.loads(sys.argv[2])))['outputs'].numpy(); "
               "assert 'seq2seq_keras' not in sys.modules; "
