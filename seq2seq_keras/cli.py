@@ -49,6 +49,23 @@ def _train(args) -> int:
     return 0
 
 
+def _average(args) -> int:
+    import os
+
+    from .training import average_checkpoints, checkpoint_paths
+    from .translator import Translator
+
+    paths = checkpoint_paths(os.path.join(args.model, "checkpoints"))[-args.last:]
+    if len(paths) < args.last:
+        raise ValueError(f"{args.model}/checkpoints holds {len(paths)} epoch checkpoints, "
+                         f"fewer than --last {args.last}")
+    translator = average_checkpoints(Translator.load(args.model), paths)
+    translator.save(args.output)
+    print(f"the mean of {', '.join(os.path.basename(p) for p in paths)} saved to "
+          f"{args.output}")
+    return 0
+
+
 BEAM_WIDTH_HELP = ("1: greedy search (fastest); N > 1: beam search of width N (better); "
                    "default (None): the model's own decoding strategy, stored with it "
                    "(shipped models: beam search, width 4)")
@@ -236,6 +253,12 @@ def _parser() -> argparse.ArgumentParser:
     lexicon = _command(commands, "lexicon", "learn a model's lexicon for [UNK] again from "
                        "its training split, aligned by its attention (lexicon.json)", _lexicon)
     lexicon.add_argument("--model", required=True, help="a folder written by `train`")
+
+    average = _command(commands, "average", "average the weights of a training run's last "
+                       "epochs (its checkpoints/ folder) into a new model", _average)
+    average.add_argument("--model", required=True, help="a folder written by `train`")
+    average.add_argument("--last", type=int, default=3, help="how many of the last epochs")
+    average.add_argument("--output", required=True, help="folder for the averaged model")
 
     export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
                       "strings to French", _export, model=True)

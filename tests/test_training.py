@@ -229,3 +229,24 @@ def test_label_smoothing_trains_on_the_smoothed_loss_and_reports_the_plain_one(t
     assert result.metrics["val_loss_per_token"] < best
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         config.replace(label_smoothing=1.0)
+
+
+def test_training_keeps_the_last_epochs_and_averages_them(tmp_path, capsys):
+    config = s2s.get_preset("quick").replace(num_pairs=300, epochs=7)
+    s2s.train(config, str(tmp_path / "run"), verbose=0)
+    kept = s2s.training.checkpoint_paths(str(tmp_path / "run" / "checkpoints"))
+    assert [os.path.basename(p) for p in kept] == [f"epoch_{e:03d}.weights.h5"
+                                                   for e in range(3, 8)]
+    translator = s2s.load_translator(str(tmp_path / "run"))
+    weights = []
+    for path in kept[-2:]:
+        translator.model.load_weights(path)
+        weights.append(translator.model.get_weights())
+    assert main(["average", "--model", str(tmp_path / "run"), "--last", "2",
+                 "--output", str(tmp_path / "mean")]) == 0
+    averaged = s2s.load_translator(str(tmp_path / "mean")).model.get_weights()
+    for mean, last, before in zip(averaged, weights[1], weights[0], strict=True):
+        np.testing.assert_allclose(mean, (last + before) / 2, rtol=1e-6, atol=1e-7)
+    assert main(["average", "--model", str(tmp_path / "run"), "--last", "9",
+                 "--output", str(tmp_path / "nine")]) == 2
+    assert "holds 5 epoch checkpoints, fewer than --last 9" in capsys.readouterr().err
