@@ -5,9 +5,9 @@
     translator.translate("I am cold.")
 
 Layers, lowest first (a module imports only from those before it):
-data, text, sentences, config -> datasets, unknown -> cells, attention -> models ->
-decoding -> saving -> evaluation, translator -> interactive, export, training,
-benchmark -> cli.
+data, text, subwords, sentences, config -> inputs, datasets, unknown -> cells,
+attention -> models -> decoding -> strategies, search -> saving -> translator ->
+evaluation, interactive, export, training, benchmark -> cli.
 
 The names below are imported on first use (PEP 562), so `import seq2seq_keras`
 and the command line's `--help` and `--version` do not start TensorFlow; the
@@ -43,17 +43,17 @@ _EXPORTS = {
     "build_inference_models": "models",
     "build_training_model": "models",
     "compile_model": "models",
-    "BeamSearch": "decoding",
-    "Greedy": "decoding",
-    "Sampling": "decoding",
-    "get_strategy": "decoding",
+    "BeamSearch": "strategies",
+    "Greedy": "strategies",
+    "Sampling": "strategies",
+    "get_strategy": "strategies",
     "split_sentences": "sentences",
     "Vocabulary": "text",
     "PreparedData": "training",
     "prepare_data": "training",
     "train": "training",
-    "LongSentenceWarning": "translator",
-    "SentenceTooLongError": "translator",
+    "LongSentenceWarning": "inputs",
+    "SentenceTooLongError": "inputs",
     "Translator": "translator",
     "load_translator": "translator",
     "attention_alignments": "unknown",

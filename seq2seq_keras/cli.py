@@ -95,8 +95,8 @@ def _translate(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .decoding import BeamSearch
     from .evaluation import evaluate_translator, split_references
+    from .strategies import BeamSearch
     from .translator import load_translator
 
     translator = load_translator(args.model)
@@ -150,11 +150,12 @@ def _export(args) -> int:
 
 def _lexicon(args) -> int:
     from .datasets import load_splits
+    from .saving import save_lexicon
     from .translator import load_translator
 
     translator = load_translator(args.model)
     lexicon = translator.learn_lexicon(load_splits(translator.config).train)
-    translator.save_lexicon(args.model)
+    save_lexicon(args.model, lexicon)
     print(f"{len(lexicon)} English words paired with a French word outside the vocabulary; "
           f"written to {args.model}")
     return 0

@@ -203,6 +203,14 @@ class Config:
         if self.patience < 0:
             raise ValueError(f"patience must be >= 0, got patience={self.patience}")
 
+    def require_lengths(self) -> None:
+        """Raise `ValueError` unless the length limits are set (a trained model's)."""
+        for field in ("max_source_length", "max_target_length"):
+            if getattr(self, field) is None:
+                raise ValueError(
+                    f"config.{field} is None: pass the config that `prepare_data` (or "
+                    "`train`) returns, whose length limits come from the training data")
+
     def replace(self, **changes) -> Config:
         """A copy with some fields changed (and validated)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}

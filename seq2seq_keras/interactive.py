@@ -14,7 +14,7 @@ import json
 import time
 import warnings
 
-from .decoding import BeamSearch
+from .strategies import BeamSearch
 from .translator import LongSentenceWarning, SentenceTooLongError
 
 __all__ = ["repl", "translate_stream", "translation_record", "help_text"]

@@ -7,7 +7,7 @@
 Weights and JSON, not a whole `.keras` model: the config rebuilds the layers (so an
 artefact never carries optimizer slots, which would triple its size), and the JSON
 is readable. `decoding` is the model's default decoding strategy
-(`decoding.Strategy.get_config()`); a folder written before it was stored loads with
+(`strategies.Strategy.get_config()`); a folder written before it was stored loads with
 beam search of width 4, what the command line used for such a model.
 
 This module knows models, vocabularies and strategies, never `Translator`, which
@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from . import decoding
+from . import strategies
 from .config import Config
 from .models import build_training_model
 from .text import Vocabulary
@@ -46,7 +46,7 @@ class Artefact:
     source_vocab: Vocabulary
     target_vocab: Vocabulary
     lexicon: dict
-    strategy: decoding.Strategy
+    strategy: strategies.Strategy
 
 
 def save_artefact(path: str, artefact: Artefact, half_precision: bool = False) -> None:
@@ -141,5 +141,5 @@ def load_artefact(path: str) -> Artefact:
     # Optional: a model saved without one drops the [UNK] it cannot copy.
     lexicon_path = os.path.join(path, LEXICON_FILE)
     lexicon = _read_json(lexicon_path) if os.path.isfile(lexicon_path) else {}
-    strategy = decoding.get_strategy(meta.get("decoding", _LEGACY_STRATEGY))
+    strategy = strategies.get_strategy(meta.get("decoding", _LEGACY_STRATEGY))
     return Artefact(model, config, source_vocab, target_vocab, lexicon, strategy)

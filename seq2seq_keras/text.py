@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-__all__ = ["Vocabulary", "pad_ids", "PAD", "UNK", "START", "END", "LEVELS"]
+__all__ = ["Vocabulary", "pad_ids", "output_ids", "PAD", "UNK", "START", "END", "LEVELS"]
 
 LEVELS = ("char", "word", "subword")
 
@@ -223,6 +223,17 @@ def pad_ids(rows) -> np.ndarray:
     for i, row in enumerate(rows):
         array[i, : len(row)] = row
     return array
+
+
+def output_ids(ids) -> list[int]:
+    """Decoded ids up to `[END]`, without padding or `[START]` (`None`: none)."""
+    found = []
+    for i in [] if ids is None else ids:
+        if int(i) == END_ID:
+            break
+        if int(i) not in (PAD_ID, START_ID):
+            found.append(int(i))
+    return found
 
 
 def detokenize_words(tokens: list[str]) -> str:

@@ -25,8 +25,8 @@ import tensorflow as tf
 from . import data as data_lib
 from .config import Config
 from .datasets import encode_pairs, load_splits, make_dataset
-from .decoding import BeamSearch
 from .models import build_training_model, compile_model
+from .strategies import BeamSearch
 from .text import Vocabulary
 from .translator import Translator
 

@@ -60,9 +60,11 @@ import collections
 
 import numpy as np
 
+from .data import normalize
 from .text import START_ID, UNK, Vocabulary, pad_ids
 
-__all__ = ["attention_alignments", "build_lexicon", "replace_unknown", "DROP_PENALTY"]
+__all__ = ["attention_alignments", "build_lexicon", "replace_unknown", "DROP_PENALTY",
+           "output_texts", "rerank", "learn_lexicon"]
 
 # Taken off a beam-search hypothesis' score (a length-normalized log-probability)
 # for each [UNK] that `replace_unknown` drops; chosen on the validation split (see
@@ -233,3 +235,78 @@ def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,
     if dropped and result and result[-1] == ",":
         result.pop()
     return (result, drops) if with_drops else result
+
+
+def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
+                 target_vocab: Vocabulary, lexicon: dict, attention_model=None,
+                 batch_size: int = 64):
+    """The text of each decoded output, its `[UNK]` replaced or dropped.
+
+    Args:
+        sentences: the source sentences; `source_ids[k]` encodes `sentences[k]`, and
+            `outputs[k]` (output ids, or `None` for an empty source) translates it.
+        source_ids, outputs: as above.
+        source_vocab, target_vocab, lexicon: the model's.
+        attention_model: `Translator.attention_model`; `None` keeps `[UNK]`.
+        batch_size: outputs per teacher-forced pass of the attention model.
+
+    Returns:
+        `(texts, drops)`: `""` for `None`; how many `[UNK]` each left out.
+    """
+    tokens = [[] if ids is None else target_vocab.decode_tokens(ids) for ids in outputs]
+    drops = [0] * len(tokens)
+    rows = [k for k, t in enumerate(tokens) if UNK in t] if attention_model else []
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start:start + batch_size]
+        # Teacher-forced attention of the translations themselves: row i of the
+        # weights is where the decoder looked when it wrote output token i.
+        weights = np.asarray(attention_model([
+            pad_ids([source_ids[k] for k in chunk]),
+            pad_ids([[START_ID, *target_vocab.token_ids(tokens[k])] for k in chunk])]))
+        for k, w in zip(chunk, weights, strict=True):
+            words = source_vocab.tokenize(normalize(sentences[k]))
+            tokens[k], drops[k] = replace_unknown(words, tokens[k], w, lexicon, source_vocab,
+                                                  with_drops=True)
+    return [target_vocab.join(t) for t in tokens], drops
+
+
+def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
+           target_vocab: Vocabulary, lexicon: dict, attention_model, drop_penalty: float,
+           batch_size: int = 64):
+    """Beam search's n best per sentence as `(text, score)`, best first, after each
+    hypothesis' `[UNK]` were replaced and it lost `drop_penalty` per one it dropped.
+
+    Args:
+        found: per sentence, its hypotheses `[(ids, score), ...]` (`None`: empty).
+        sentences, source_ids: the sources, as for `output_texts`.
+        source_vocab, target_vocab, lexicon, attention_model, batch_size: as for
+            `output_texts` (`attention_model=None` keeps `[UNK]`, drops nothing).
+        drop_penalty: see `DROP_PENALTY`.
+
+    Returns:
+        A list per sentence (`[("", 0.0)]` for an empty one), sorted stably: without
+        drops, the model's order.
+    """
+    # One flat list of hypotheses, so that [UNK] replacement runs in batches.
+    flat = [(k, ids, float(score)) for k, best in enumerate(found) if best is not None
+            for ids, score in best]
+    texts, drops = output_texts([sentences[k] for k, _, _ in flat],
+                                [source_ids[k] for k, _, _ in flat],
+                                [ids for _, ids, _ in flat], source_vocab, target_vocab,
+                                lexicon, attention_model, batch_size)
+    scored = iter([(text, score - drop_penalty * dropped) for (_, _, score), text, dropped
+                   in zip(flat, texts, drops, strict=True)])
+    return [[("", 0.0)] if best is None else
+            sorted((next(scored) for _ in best), key=lambda pair: -pair[1])
+            for best in found]
+
+
+def learn_lexicon(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary,
+                  attention_model, batch_size: int = 64) -> dict[str, str]:
+    """`build_lexicon` of the training pairs, aligned by the model's attention
+    (`attention_alignments`): one teacher-forced pass over the pairs that hold an
+    out-of-vocabulary French word (about 20 s on the full corpus on 2 CPU cores)."""
+    pairs = list(pairs)
+    alignments = attention_alignments(pairs, source_vocab, target_vocab, attention_model,
+                                      batch_size)
+    return build_lexicon(pairs, source_vocab, target_vocab, alignments=alignments)

@@ -86,7 +86,7 @@ def test_batches_of_long_sentences_stay_within_the_token_budget(translator):
         return list(array.numpy())
 
     ids = [[5] * n for n in (3, 4, 60, 61, 80, 2)]
-    results = translator._run_batched(ids, 4, run)
+    results = translator.searcher.run_batched(ids, 4, run)
     assert [len([x for x in r if x]) for r in results] == [3, 4, 60, 61, 80, 2]
     # Budget: 4 sentences x max_source_length 20 = 80 padded tokens per batch.
     assert all(rows * width <= 80 for rows, width in widths), widths

@@ -1,0 +1,126 @@
+"""Compiled, batched search: a model's inference graphs run over many sentences.
+
+A `Searcher` compiles one `tf.function` per decoding strategy (see `strategies`),
+sorts sentences by length into batches that are padded little and stay within a
+token budget, gives each sentence its own output limit, and returns the results in
+input order.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from . import decoding
+from .text import pad_ids
+
+__all__ = ["Searcher", "padded"]
+
+
+def padded(rows) -> tf.Tensor:
+    """Lists of ids as one zero-padded int32 batch (a tensor: see `text.pad_ids`)."""
+    return tf.constant(pad_ids(rows))
+
+
+class Searcher:
+    """The searches of one model's encoder and one-step decoder.
+
+    Args:
+        encoder_model, decoder_model: the inference models
+            (`models.build_inference_models`).
+        max_source_length, max_target_length: the model's training limits.
+    """
+
+    def __init__(self, encoder_model, decoder_model, max_source_length: int,
+                 max_target_length: int):
+        self.encoder_model, self.decoder_model = encoder_model, decoder_model
+        self.max_source_length = max_source_length
+        self.max_target_length = max_target_length
+        self._functions = {}
+
+    def compiled(self, strategy, jit_compile: bool = False):
+        """The cached `tf.function` of a strategy's search.
+
+        `search(source_ids (batch, time), max_length, limits (batch,)) -> (ids (batch,
+        n_best, max_length), scores (batch, n_best))`: `max_length` is the output
+        width, `limits` each sentence's own limit (`output_limit`). Traced once per
+        strategy for all batch sizes, sentence lengths and limits (under XLA, which
+        needs the output shape at compile time, each new `max_length` compiles once;
+        within the training lengths it is always `max_target_length`).
+        """
+        key = (strategy, jit_compile)
+        if key not in self._functions:
+            step = decoding.make_step(self.decoder_model)
+            encoder = self.encoder_model
+
+            def search(source_ids, max_length, limits):
+                return strategy.search(step, decoding.encode(encoder, source_ids),
+                                       max_length, limits)
+
+            self._functions[key] = tf.function(search, jit_compile=jit_compile, input_signature=[
+                tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([None], tf.int32)])
+        return self._functions[key]
+
+    def reference(self, source_ids) -> list[int]:
+        """The blog's loop on one sentence's ids: one `predict` per output token."""
+        return decoding.decode_sequence(self.encoder_model, self.decoder_model, source_ids,
+                                        self.output_limit(len(source_ids)))
+
+    def output_limit(self, source_length: int) -> int:
+        """The most tokens decoded for a source of `source_length` tokens:
+        `max_target_length`, or proportionally more past `max_source_length`."""
+        return max(self.max_target_length, math.ceil(
+            self.max_target_length * source_length / self.max_source_length))
+
+    def run_batched(self, batch_ids, batch_size, run):
+        """Call `run(padded (rows, width) int32, max_length, limits (rows,)) -> per-row
+        results` in batches (`limits`: each row's `output_limit`, `max_length` theirs).
+
+        Sentences are sorted by length so that each batch is padded little. A batch
+        holds at most `batch_size` sentences and, so that memory stays bounded for
+        long ones, `batch_size * max_source_length` padded tokens. Results come back
+        in input order, `None` for empty sentences.
+        """
+        if not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size}")
+        results = [None] * len(batch_ids)
+        order = sorted((i for i, ids in enumerate(batch_ids) if ids),
+                       key=lambda i: len(batch_ids[i]))
+        budget = batch_size * self.max_source_length
+        chunks, chunk = [], []
+        for i in order:
+            # Sorted by length, so the newcomer is the longest: it sets the padding.
+            if chunk and (len(chunk) == batch_size
+                          or (len(chunk) + 1) * len(batch_ids[i]) > budget):
+                chunks.append(chunk)
+                chunk = []
+            chunk.append(i)
+        if chunk:
+            chunks.append(chunk)
+        for chunk in chunks:
+            limits = [self.output_limit(len(batch_ids[i])) for i in chunk]
+            found = run(padded([batch_ids[i] for i in chunk]), tf.constant(max(limits)),
+                        tf.constant(limits, tf.int32))
+            for row, result in zip(chunk, found, strict=True):
+                results[row] = result
+        return results
+
+    def best_ids(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False):
+        """The best output ids of `strategy` per source (an array; `None` if empty)."""
+        search = self.compiled(strategy, jit_compile)
+        return self.run_batched(batch_ids, batch_size,
+                                lambda *args: search(*args)[0][:, 0].numpy())
+
+    def hypotheses(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False):
+        """Every hypothesis of `strategy` per source: a list of `(ids, score)`, best
+        first (`None` for an empty source)."""
+        search = self.compiled(strategy, jit_compile)
+
+        def run(*args):
+            sequences, scores = search(*args)
+            return [list(zip(seqs, row, strict=True))
+                    for seqs, row in zip(sequences.numpy(), scores.numpy(), strict=True)]
+
+        return self.run_batched(batch_ids, batch_size, run)
