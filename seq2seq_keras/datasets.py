@@ -36,12 +36,12 @@ def load_splits(config, skip_malformed: bool = False):
     """
     if config.data and config.data.startswith("tfds:"):
         try:
-            from . import tfds_builder
+            from . import tfds_reader
         except ModuleNotFoundError as error:
             raise ModuleNotFoundError(
                 f"data={config.data!r} needs TensorFlow Datasets: "
                 "pip install 'seq2seq-keras[tfds]'") from error
-        return tfds_builder.load_tfds_splits(config.data[len("tfds:"):], config)
+        return tfds_reader.load_tfds_splits(config.data[len("tfds:"):], config)
     pairs = data_lib.load_pairs(config.data or data_lib.default_corpus_path(),
                                 num_pairs=config.num_pairs, skip_malformed=skip_malformed)
     return data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,

@@ -25,6 +25,7 @@ import tensorflow as tf
 from . import data as data_lib
 from .config import Config
 from .datasets import encode_pairs, load_splits, make_dataset
+from .distribute import get_strategy, work_around_multi_worker_fit
 from .models import build_training_model, compile_model
 from .strategies import BeamSearch
 from .text import Vocabulary
@@ -228,66 +229,6 @@ def _read_log(path) -> dict:
     return {key: [float(row[key]) for row in rows] for key in (rows[0] if rows else {})}
 
 
-def get_strategy(name=None):
-    """A `tf.distribute` strategy by name.
-
-    Args:
-        name: `None` or `"default"` (one device), `"mirrored"` (every local GPU, or
-            every logical CPU device: synchronous data parallelism on one machine),
-            `"multi-worker"` (`MultiWorkerMirroredStrategy`: synchronous data
-            parallelism over the machines listed in the `TF_CONFIG` environment
-            variable; every worker runs the same command), or a
-            `tf.distribute.Strategy`. Make a multi-worker strategy before anything
-            else in TensorFlow runs: its collective ops are set up at start.
-
-    Raises:
-        ValueError: for an unknown name.
-    """
-    if isinstance(name, tf.distribute.Strategy):
-        return name
-    if name in (None, "default"):
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
-    if name == "multi-worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError("strategy must be 'default', 'mirrored' or 'multi-worker', got "
-                     f"strategy={name!r}")
-
-
-def _work_around_multi_worker_fit(model, dataset) -> None:
-    """Let Keras 3's `fit` and `evaluate` run `model` under `MultiWorkerMirroredStrategy`.
-
-    Two steps of Keras 3.15's TensorFlow trainer fail across workers:
-
-    - Before the first step, it learns the input shapes by reducing one real batch
-      across replicas (`_maybe_symbolic_build`), which the strategy cannot do for a
-      dict of batches, nor for batches of different widths on different workers
-      (keras-team/keras#20329). The shapes are in the dataset's `element_spec`,
-      widths unknown: the model is built from those, and that reduction is off.
-    - After each step, it averages each logged metric across workers with
-      `strategy.reduce("MEAN", value, axis=0)`, which fails for the scalars every
-      step logs. The steps here log vectors of length 1, whose mean over axis 0 is
-      the scalar Keras expects.
-
-    Gradients are all-reduced as usual: their shapes are the variables', the same on
-    every worker.
-    """
-    batch = tf.nest.map_structure(
-        lambda spec: keras.KerasTensor(tuple(spec.shape), spec.dtype.name),
-        dataset.element_spec)
-    with model.distribute_strategy.scope():
-        model._symbolic_build(data_batch=batch)
-    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
-
-    def logging_vectors(step):
-        return lambda data: {name: tf.reshape(value, [1])
-                             for name, value in step(data).items()}
-
-    model.train_step = logging_vectors(model.train_step)
-    model.test_step = logging_vectors(model.test_step)
-
-
 def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
           verbose="auto", strategy=None, init_from: str | None = None) -> TrainingResult:
     """Train a model for `config` and save it as a `Translator` in `output_dir`.
@@ -331,7 +272,7 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         model = compile_model(build_training_model(
             config, len(prepared.source_vocab), len(prepared.target_vocab)), config)
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        _work_around_multi_worker_fit(model, train_ds)
+        work_around_multi_worker_fit(model, train_ds)
     if init_from is not None:
         _start_from(model, init_from, prepared)
 

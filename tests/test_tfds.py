@@ -8,7 +8,7 @@ tfds = pytest.importorskip("tensorflow_datasets")
 from conftest import write_corpus  # noqa: E402
 
 import seq2seq_keras as s2s  # noqa: E402
-from seq2seq_keras import tfds_builder  # noqa: E402
+from seq2seq_keras import tfds_builder, tfds_reader  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
 
@@ -73,27 +73,27 @@ def test_load_tfds_pairs_round_trips(data_dir, expected):
     # The whole train split is compared above through tfds.load; a slice suffices here.
     for split, pairs in [("validation", expected.validation), ("test", expected.test),
                          ("train[:5000]", expected.train[:5000])]:
-        got = tfds_builder.load_tfds_pairs("manythings_anki/fra-eng", split, data_dir=data_dir)
+        got = tfds_reader.load_tfds_pairs("manythings_anki/fra-eng", split, data_dir=data_dir)
         assert got == pairs, split
 
 
 def test_load_tfds_splits_for_a_config(data_dir):
-    splits = tfds_builder.load_tfds_splits("manythings_anki/fra-eng-10k", data_dir=data_dir)
+    splits = tfds_reader.load_tfds_splits("manythings_anki/fra-eng-10k", data_dir=data_dir)
     assert splits == library_splits(num_pairs=10_000)
     # The config's num_pairs and split settings pick the dataset config, so the splits
     # are prepare_data's, e.g. for the quick preset (validation 0.15).
     config = s2s.get_preset("quick")
-    splits = tfds_builder.load_tfds_splits("manythings_anki/fra-eng", config, data_dir=data_dir)
+    splits = tfds_reader.load_tfds_splits("manythings_anki/fra-eng", config, data_dir=data_dir)
     pairs = s2s.load_pairs(s2s.data.default_corpus_path("fra-eng"), num_pairs=config.num_pairs)
     assert splits == s2s.split_pairs(pairs, config.validation_fraction, config.test_fraction,
                                      seed=config.split_seed)
     with pytest.raises(ValueError, match="num_pairs=500"):
-        tfds_builder.load_tfds_splits("manythings_anki/fra-eng-10k", config, data_dir=data_dir)
+        tfds_reader.load_tfds_splits("manythings_anki/fra-eng-10k", config, data_dir=data_dir)
     with pytest.raises(ValueError, match="split_seed"):
-        tfds_builder.load_tfds_splits("manythings_anki/fra-eng-v0.2-t0.1-s7", config,
+        tfds_reader.load_tfds_splits("manythings_anki/fra-eng-v0.2-t0.1-s7", config,
                                       data_dir=data_dir)
     with pytest.raises(ValueError, match="unknown config"):
-        tfds_builder.load_tfds_splits("manythings_anki/xxx-eng", data_dir=data_dir)
+        tfds_reader.load_tfds_splits("manythings_anki/xxx-eng", data_dir=data_dir)
 
 
 def test_examples_keyed_by_language(data_dir, expected):
@@ -145,7 +145,7 @@ def test_errors(tmp_path):
         tfds_builder.ManythingsAnki.get_builder_config("fra-eng-v0.6-t0.5-s1")
     # Another dataset is never downloaded unless asked.
     with pytest.raises(FileNotFoundError, match="download=True"):
-        tfds_builder.load_tfds_pairs("ted_hrlr_translate/pt_to_en", data_dir=str(tmp_path))
+        tfds_reader.load_tfds_pairs("ted_hrlr_translate/pt_to_en", data_dir=str(tmp_path))
 
 
 def test_training_reads_the_tfds_dataset_like_the_corpus_file(tmp_path, monkeypatch):
