@@ -1,8 +1,10 @@
 """Export a `Translator` as a TensorFlow SavedModel that maps strings to strings.
 
 The exported graph holds everything: normalization, tokenization and vocabulary
-lookup, the encoder, the compiled greedy search and detokenization. Serving it needs
-TensorFlow only, not this package:
+lookup (SentencePiece for a subword model), the encoder, the model's default
+decoding strategy (beam search for the shipped models) with each sentence's own
+output limit, as `translate` has them, and detokenization. Serving it needs
+TensorFlow and tensorflow-text only, not this package:
 
     import tensorflow_text  # registers the text ops the graph uses (NFC, SentencePiece)
     translate = tf.saved_model.load(path).signatures["serving_default"]
@@ -11,13 +13,15 @@ TensorFlow only, not this package:
 What differs from `Translator.translate` (until the text rules and the search move
 into one graph), because a serving graph cannot raise for one sentence of a batch:
 
-* the search is greedy, whatever the model's default strategy, and each string is
-  one sentence as written (no paragraph splitting, no `sentences.tidy_typing`): the
-  same as `translate(..., "greedy", replace_unknown=False, split_sentences=False)`;
-* a sentence longer than `max_source_length` gives `""`; so does an empty one;
-* `[UNK]` stays in the output: replacing it (`seq2seq_keras.unknown`) needs a
-  second, teacher-forced pass and a lexicon lookup; the exported graph is the
-  model's own greedy output, as `translate(..., replace_unknown=False)`.
+* each string is one sentence as written (no paragraph splitting, no
+  `sentences.tidy_typing`): the same as `translate(..., split_sentences=False)` of
+  text already typed like the corpus (a sentence over `MAX_SENTENCE_CHARACTERS`
+  gives `""`; so does an empty one);
+* a word-level model's `[UNK]` stays in the output: replacing it
+  (`seq2seq_keras.unknown`) needs a second, teacher-forced pass and a lexicon
+  lookup; the exported graph is the model's own output, as
+  `translate(..., replace_unknown=False)`. A subword model has no `[UNK]` to repair:
+  its export and `translate` give the same strings.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import tensorflow as tf
 import tensorflow_text
 
 from . import decoding
+from .inputs import MAX_SENTENCE_CHARACTERS
 from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID
 
 __all__ = ["export_translator", "tf_normalize", "tf_tokenize", "tf_detokenize"]
@@ -72,6 +77,7 @@ class _Serving(tf.Module):
         self.level = config.level
         self.max_source_length = config.max_source_length
         self.max_target_length = config.max_target_length
+        self.strategy = translator.strategy
         if self.level == "subword":
             # The SentencePiece models themselves, as graph ops: the same ids and text.
             # Distinct names: the op's kernel-owned resource is found by its node
@@ -99,15 +105,21 @@ class _Serving(tf.Module):
             ids = self.source_pieces.tokenize(text)
         else:
             ids = self.source_table.lookup(tf_tokenize(text, self.level))
-        lengths = ids.row_lengths()
-        # Sentences the model cannot take (empty, too long) are decoded as one
+        lengths = tf.cast(ids.row_lengths(), tf.int32)
+        # Empty sentences and those over MAX_SENTENCE_CHARACTERS are decoded as one
         # padding token and their output replaced by "" below.
-        fits = tf.logical_and(lengths > 0, lengths <= self.max_source_length)
-        ids = ids.to_tensor(default_value=PAD_ID)[:, : self.max_source_length]
+        characters = tf.strings.length(sentences, unit="UTF8_CHAR")
+        fits = tf.logical_and(lengths > 0, characters <= MAX_SENTENCE_CHARACTERS)
+        ids = ids.to_tensor(default_value=PAD_ID)
         ids = tf.where(tf.expand_dims(fits, 1), ids, tf.zeros_like(ids))
         ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])
-        outputs = decoding.greedy_search(
-            self.step, decoding.encode(self.encoder_model, ids), self.max_target_length)
+        # Each sentence's own output limit, as `search.Searcher.output_limit`.
+        limits = tf.maximum(self.max_target_length, tf.cast(tf.math.ceil(
+            self.max_target_length * lengths / self.max_source_length), tf.int32))
+        limits = tf.where(fits, limits, 1)
+        outputs, _ = self.strategy.search(self.step, decoding.encode(self.encoder_model, ids),
+                                          tf.reduce_max(tf.concat([limits, [1]], 0)), limits)
+        outputs = outputs[:, 0]
         # Keep the tokens before the first [END]; drop padding and [START].
         before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32),
                                         axis=1), 0)

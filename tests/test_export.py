@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+import warnings
 
 import keras
 import pytest
@@ -46,16 +47,20 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
         src = s2s.Vocabulary.build(SENTENCES[:4], level=level)
         tgt = s2s.Vocabulary.build(["Il fait froid. Où est la gare ? J'ai faim !"],
                                    level=level)
+    # A default strategy other than greedy: the export must carry it.
     translator = s2s.Translator(s2s.build_training_model(config, len(src), len(tgt)),
-                                config, src, tgt)
+                                config, src, tgt, strategy=s2s.BeamSearch(3, alpha=1.2))
     model_dir, export_dir = str(tmp_path / "model"), str(tmp_path / "export")
     translator.save(model_dir)
     assert main(["export", "--model", model_dir, "--output", export_dir]) == 0
-    # The export keeps [UNK] (documented), so compare with the model's own output.
-    expected = [translator.translate(s, replace_unknown=False, split_sentences=False)
-                if translator.fits(s) else ""
-                for s in SENTENCES]
-    assert "" in expected[:-1] and expected[-1] == ""  # empty and too-long inputs
+    # The export keeps [UNK] (documented), so compare with the model's own output; a
+    # sentence longer than any in training is translated too, with its own limit.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", s2s.LongSentenceWarning)
+        expected = translator.translate(SENTENCES, replace_unknown=False,
+                                        split_sentences=False)
+    assert expected[SENTENCES.index("")] == ""
+    assert not translator.fits(SENTENCES[-1])  # longer than max_source_length
     # A fresh interpreter that never imports seq2seq_keras.
     script = ("import json, sys, tensorflow as tf, tensorflow_text; "
               "f = tf.saved_model.load(sys.argv[1]).signatures['serving_default']; "
