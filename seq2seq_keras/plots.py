@@ -16,16 +16,20 @@ def attention_heatmap(ax, source_tokens, target_tokens, weights, title: str = ""
     Args:
         ax: a Matplotlib `Axes`.
         source_tokens, target_tokens: the tick labels (`Translator.attention`).
-        weights: `(len(target_tokens), len(source_tokens))`.
+        weights: `(len(target_tokens), len(source_tokens))`, an array or nested lists
+            (a `--json` record's `"attention"`).
         title: the axes' title.
 
     Raises:
         ValueError: if the shape of `weights` does not match the tokens.
     """
+    import numpy as np
+
+    weights = np.asarray(weights, dtype=float)
     shape = (len(target_tokens), len(source_tokens))
-    if tuple(getattr(weights, "shape", ())) != shape:
-        raise ValueError(f"weights of shape {getattr(weights, 'shape', None)} for "
-                         f"{shape[0]} target and {shape[1]} source tokens")
+    if weights.shape != shape:
+        raise ValueError(f"weights of shape {weights.shape} for {shape[0]} target and "
+                         f"{shape[1]} source tokens")
     image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0)
     ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
     ax.set_yticks(range(len(target_tokens)), target_tokens)

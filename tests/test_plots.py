@@ -19,6 +19,8 @@ def test_attention_heatmap_labels_rows_and_columns():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Je", "[END]"]
     np.testing.assert_array_equal(image.get_array(), weights)
     assert image.get_clim() == (0.0, 1.0) and ax.get_title() == "x"
+    listed = plots.attention_heatmap(ax, ["I", "am", "."], ["Je", "[END]"], weights.tolist())
+    np.testing.assert_array_equal(listed.get_array(), weights)  # a JSON record's lists
     with pytest.raises(ValueError, match="2 target and 2 source tokens"):
         plots.attention_heatmap(ax, ["I", "am"], ["Je", "[END]"], weights)
     plt.close(fig)
