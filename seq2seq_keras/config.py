@@ -16,13 +16,10 @@ RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initial
                "recurrent_initializer", "bias_initializer", "unit_forget_bias",
                "kernel_regularizer", "recurrent_regularizer", "bias_regularizer")
 
-# Beam search's default length normalization. Chosen on the validation split of the
-# shipped model (2,359 English sentences, 3,411 references; beam 4), BLEU / chrF by
-# alpha: 0.6 (GNMT's value) 48.72 / 64.80; 1.0 48.88 / 64.98; 1.3 48.91 / 65.07;
-# 1.6 48.91 / 65.17; 2.0 48.85 / 65.27; 2.5 48.62 / 65.20. 1.6 is the
-# longest-favouring value that keeps the best BLEU: chrF, which weighs recall twice
-# as much as precision, goes on rising a little with longer translations while BLEU
-# starts to fall.
+# Beam search's default length normalization, chosen on the validation split of the
+# shipped word model (beam 4; the sweep is in docs/results.md): the largest value
+# that keeps the best BLEU. chrF, which weighs recall twice as much as precision,
+# goes on rising a little with longer translations while BLEU starts to fall.
 DEFAULT_ALPHA = 1.6
 
 # The shipped model that `translate` uses when no model is given.
@@ -244,11 +241,10 @@ PRESETS: dict[str, Config] = {
         test_fraction=0.05, units=256, batch_size=64, epochs=100, optimizer="rmsprop",
         learning_rate=1e-3, patience=5,
     ),
-    # The recommended model and the shipped one: words, a bidirectional encoder, Luong
-    # attention, trained on the whole corpus (pairs up to 30 source / 35 target
-    # tokens). Adam at 1e-3 for 14 epochs, then the rate times 0.6 every epoch for 8
-    # more (6e-4 down to 1.7e-5): validation loss 1.000 after 22 epochs, 1 h 43 on 2
-    # CPU cores, where 20 epochs at a constant 1e-3 had stopped improving at 1.074.
+    # The shipped word model: words, a bidirectional encoder, Luong attention, trained
+    # on the whole corpus (pairs up to 30 source / 35 target tokens). Adam at 1e-3 for
+    # 14 epochs, then the rate times 0.6 every epoch for 8 more (6e-4 down to 1.7e-5):
+    # a constant rate stopped improving earlier (docs/results.md). 1 h 43 on 2 cores.
     "word_attention": Config(
         name="word_attention", level="word", num_pairs=None, validation_fraction=0.02,
         test_fraction=0.05, max_source_length=30, max_target_length=35,
