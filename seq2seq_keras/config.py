@@ -64,6 +64,13 @@ class Config:
         max_source_tokens: source vocabulary size, specials included (`None`: all).
         max_target_tokens: target vocabulary size, specials included (`None`: all).
         min_count: tokens seen fewer times become `[UNK]`.
+        architecture: `"rnn"` (the recurrent encoder-decoder of `models`) or
+            `"transformer"` (attention alone, `transformer`: `units` is its width,
+            `num_layers` its blocks per side, `num_heads` and `ff_dim` below).
+        num_heads: attention heads of a Transformer (they must divide `units`).
+        ff_dim: width of a Transformer block's feed-forward layer.
+        warmup_steps: the learning rate rises linearly over this many steps, then
+            falls as `1 / sqrt(step)` (Vaswani et al. 2017; 0: a constant rate).
         embedding_dim: `None` feeds one-hot vectors (the blog); an integer uses a
             trainable `keras.layers.Embedding` of that size.
         units: LSTM units, the size of `h` and `c`.
@@ -117,6 +124,10 @@ class Config:
     max_source_tokens: int | None = None
     max_target_tokens: int | None = None
     min_count: int = 1
+    architecture: str = "rnn"
+    num_heads: int = 4
+    ff_dim: int = 1024
+    warmup_steps: int = 0
     embedding_dim: int | None = None
     units: int = 256
     cell: str = "lstm"
@@ -165,6 +176,22 @@ class Config:
             if value is not None and (not isinstance(value, int) or value <= 0):
                 raise ValueError(
                     f"{field} must be a positive integer or None, got {field}={value!r}")
+        if self.architecture not in ("rnn", "transformer"):
+            raise ValueError("architecture must be 'rnn' or 'transformer', got "
+                             f"architecture={self.architecture!r}")
+        for field in ("num_heads", "ff_dim"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{field} must be a positive integer, got {field}={value!r}")
+        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be an integer >= 0, got "
+                             f"warmup_steps={self.warmup_steps!r}")
+        if self.architecture == "transformer":
+            if self.units % self.num_heads or self.units % 2:
+                raise ValueError(f"a Transformer's width units={self.units} must be even and "
+                                 f"divisible by num_heads={self.num_heads}")
+            if self.warmup_steps and self.lr_decay != 1.0:
+                raise ValueError("give warmup_steps or lr_decay, not both")
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {list(CELLS)}, got cell={self.cell!r}")
         if not isinstance(self.num_layers, int) or not 1 <= self.num_layers <= 4:
@@ -265,6 +292,17 @@ PRESETS: dict[str, Config] = {
         attention_dim=256, dropout=0.2, label_smoothing=0.1, batch_size=128, epochs=14,
         optimizer="adam", learning_rate=1e-3, clipnorm=5.0, lr_decay=0.6,
         lr_decay_start=8, patience=2, sort_window=50,
+    ),
+    # The Transformer bridge (issue #18), on the same subword vocabularies: width 256,
+    # 4 heads, 3 blocks per side, feed-forward 1,024, the rate warmed up over 4,000
+    # steps. Not yet trained on the full corpus: a starting point, to be measured.
+    "transformer": Config(
+        name="transformer", level="subword", architecture="transformer", num_pairs=None,
+        validation_fraction=0.02, test_fraction=0.05, max_source_length=40,
+        max_target_length=50, max_source_tokens=8_000, max_target_tokens=8_000,
+        units=256, num_heads=4, ff_dim=1024, num_layers=3, dropout=0.1,
+        label_smoothing=0.1, batch_size=128, epochs=20, optimizer="adam",
+        learning_rate=7e-4, warmup_steps=4000, patience=3, sort_window=50,
     ),
     # A tiny model for smoke runs and tests: seconds, not minutes.
     "quick": Config(

@@ -3,6 +3,7 @@
 * the **training model** (teacher forcing): `[source, target_in] -> probabilities`;
 * the **encoder model**: `source -> [h, c]`;
 * the **decoder model**: `[token, h, c] -> [probabilities, h, c]`, one step.
+(`config.architecture="transformer"` builds the same three from `transformer`.)
 
 All three are wired by the same two functions, `_encode` and `_decode`, from the
 same layer objects; the inference graphs look the layers up by name
@@ -16,19 +17,14 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from . import transformer
 from .attention import get_attention
 from .cells import CoupledLSTMCell, PeepholeLSTMCell
 from .config import Config
 
-__all__ = [
-    "OneHot",
-    "MaskedAccuracy",
-    "MaskedSparseCategoricalCrossentropy",
-    "build_training_model",
-    "build_attention_model",
-    "build_inference_models",
-    "compile_model",
-]
+__all__ = ["OneHot", "MaskedAccuracy", "MaskedSparseCategoricalCrossentropy",
+           "build_training_model", "build_attention_model", "build_inference_models",
+           "compile_model"]
 
 
 @keras.saving.register_keras_serializable(package="seq2seq_keras")
@@ -303,6 +299,8 @@ def build_training_model(config: Config, source_vocab_size: int,
                        ("target_vocab_size", target_vocab_size)):
         if size <= 4:
             raise ValueError(f"{name} must exceed the 4 special ids, got {name}={size}")
+    if config.architecture == "transformer":
+        return transformer.build_transformer(config, source_vocab_size, target_vocab_size)
     layers = _make_layers(config, source_vocab_size, target_vocab_size)
     encoder_inputs = keras.Input(shape=(None,), dtype="int32", name="encoder_inputs")
     decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
@@ -344,6 +342,8 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
           memory passed through unchanged, so that the output state of one step is
           the input state of the next, whatever the architecture.
     """
+    if transformer.is_transformer(model):
+        return transformer.build_transformer_inference(model)
     layers = _layers_of(model)
     # New Input tensors with their own names: the classic example's rebuilt decoder
     # reused names of the loaded model and clashed.
@@ -374,6 +374,8 @@ def build_attention_model(model: keras.Model) -> keras.Model:
     Teacher-forced: feed a translation (with `[START]` first) to see where each
     output token looked. For plotting; raises `ValueError` without attention.
     """
+    if transformer.is_transformer(model):
+        return transformer.build_transformer_attention(model)
     layers = _layers_of(model)
     if "attention" not in layers:
         raise ValueError("this model has no attention layer (config.attention is None)")
@@ -386,7 +388,9 @@ def build_attention_model(model: keras.Model) -> keras.Model:
 
 def compile_model(model: keras.Model, config: Config) -> keras.Model:
     """Compile with the config's optimizer and the masked loss and accuracy."""
-    options = {"learning_rate": config.learning_rate}
+    options = {"learning_rate": transformer.WarmupSchedule(config.learning_rate,
+                                                           config.warmup_steps)
+               if config.warmup_steps else config.learning_rate}
     if config.clipnorm:
         options["clipnorm"] = config.clipnorm
     optimizer = keras.optimizers.get({"class_name": config.optimizer, "config": options})

@@ -33,6 +33,8 @@ def test_tf_text_ops_match_the_python_ones():
     ("word", {"attention": "luong", "bidirectional": True, "embedding_dim": 8}),
     ("subword", {"attention": "luong", "embedding_dim": 8, "max_source_tokens": 400,
                  "max_target_tokens": 400}),
+    ("subword", {"architecture": "transformer", "num_heads": 2, "ff_dim": 16,
+                 "max_source_tokens": 400, "max_target_tokens": 400}),
 ])
 def test_export_translates_like_python_without_the_package(tmp_path, tiny_config, level,
                                                            changes):

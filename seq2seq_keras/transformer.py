@@ -1,0 +1,285 @@
+"""The Transformer bridge: an encoder-decoder of attention alone, no recurrence.
+
+The same interface as the LSTM models of `models`, so that training, the decoding
+strategies, `Translator` and saving work unchanged:
+
+* `build_transformer(config, source_vocab_size, target_vocab_size)`: the
+  teacher-forced training graph, `[source ids, target ids shifted right] ->
+  probabilities`, its layers named;
+* `build_transformer_inference(model)`: `(encoder_model, decoder_model)` over the
+  same layers. `encoder_model(source) -> state`; `decoder_model([token, *state]) ->
+  [probabilities, *state]` decodes **one new position** per call: the keys and
+  values of the earlier positions of every decoder self-attention are kept in the
+  state (a cache preallocated to the most positions the search can reach, written
+  at the current position), and those of the cross-attention are computed once by
+  the encoder model. A step costs one position, not a rerun of the prefix, and
+  every shape is fixed, so the searches' `tf.while_loop`, beam search's reordering
+  of the state rows, and XLA all work as for the LSTM.
+
+Layers: `keras.layers.MultiHeadAttention`, `LayerNormalization`, `Dense`,
+`Embedding`, in pre-norm residual blocks (layer norm before each sub-block, which
+trains without the careful warm-up a post-norm stack needs, and one final norm per
+side). The cached step calls the attention layer's own projections
+(`query_dense`, `key_dense`, `value_dense`, `output_dense`, `_compute_attention`),
+so the weights are those of training: no second implementation of attention to
+drift from the first. Positions are sine and cosine waves (Vaswani et al. 2017), not
+a learned table: any source length can be encoded, so a sentence longer than any in
+training is translated, as with the LSTM.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import ops
+
+from .config import Config
+
+__all__ = ["build_transformer", "build_transformer_inference", "build_transformer_attention",
+           "is_transformer", "sine_positions", "SinePositionEmbedding", "WarmupSchedule"]
+
+
+def sine_positions(length, depth: int):
+    """`(length, depth)` float32 sine / cosine position codes (`depth` even)."""
+    positions = ops.cast(ops.arange(length), "float32")[:, None]
+    rates = ops.power(10000.0, -ops.cast(ops.arange(depth // 2), "float32") * 2.0 / depth)
+    angles = positions * rates[None, :]
+    return ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+
+
+class SinePositionEmbedding(keras.layers.Layer):
+    """Token embeddings scaled by `sqrt(depth)`, plus sine positions from `start`."""
+
+    def __init__(self, vocab_size: int, depth: int, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size, self.depth = vocab_size, depth
+        self.embedding = keras.layers.Embedding(vocab_size, depth, name="tokens")
+
+    def build(self, input_shape):
+        self.embedding.build(input_shape)
+        self.built = True
+
+    def call(self, ids, start=0):
+        x = self.embedding(ids) * math.sqrt(self.depth)
+        length = ops.shape(ids)[1]
+        codes = sine_positions(start + length, self.depth)[start:]
+        return x + ops.cast(codes, x.dtype)[None, :, :]
+
+    def get_config(self):
+        return {**super().get_config(), "vocab_size": self.vocab_size, "depth": self.depth}
+
+
+def is_transformer(model: keras.Model) -> bool:
+    """Whether `model` was built by `build_transformer`."""
+    return any(layer.name == "encoder_positions" for layer in model.layers)
+
+
+def _layers(config: Config, source_vocab_size: int, target_vocab_size: int) -> dict:
+    d, heads = config.units, config.num_heads
+    layers = {"encoder_positions": SinePositionEmbedding(source_vocab_size, d,
+                                                         name="encoder_positions"),
+              "decoder_positions": SinePositionEmbedding(target_vocab_size, d,
+                                                         name="decoder_positions"),
+              "encoder_norm": keras.layers.LayerNormalization(name="encoder_norm"),
+              "decoder_norm": keras.layers.LayerNormalization(name="decoder_norm"),
+              "dropout": keras.layers.Dropout(config.dropout, name="dropout"),
+              "decoder_dense": keras.layers.Dense(target_vocab_size, activation="softmax",
+                                                  name="decoder_dense")}
+    for k in range(config.num_layers):
+        for side, attentions in (("encoder", ("self",)), ("decoder", ("self", "cross"))):
+            for kind in attentions:
+                layers[f"{side}_{k}_{kind}_attention"] = keras.layers.MultiHeadAttention(
+                    heads, d // heads, dropout=config.dropout,
+                    name=f"{side}_{k}_{kind}_attention")
+                layers[f"{side}_{k}_{kind}_norm"] = keras.layers.LayerNormalization(
+                    name=f"{side}_{k}_{kind}_norm")
+            layers[f"{side}_{k}_ff_norm"] = keras.layers.LayerNormalization(
+                name=f"{side}_{k}_ff_norm")
+            layers[f"{side}_{k}_ff_in"] = keras.layers.Dense(
+                config.ff_dim, activation="relu", name=f"{side}_{k}_ff_in")
+            layers[f"{side}_{k}_ff_out"] = keras.layers.Dense(d, name=f"{side}_{k}_ff_out")
+    return layers
+
+
+def _feed_forward(layers, side, k, x):
+    h = layers[f"{side}_{k}_ff_out"](layers[f"{side}_{k}_ff_in"](layers[f"{side}_{k}_ff_norm"](x)))
+    return x + layers["dropout"](h)
+
+
+def _encode(layers, source, num_layers):
+    """`(encoder outputs (batch, S, d), source mask (batch, 1, S) bool)`."""
+    mask = ops.expand_dims(ops.not_equal(source, 0), 1)
+    x = layers["dropout"](layers["encoder_positions"](source))
+    for k in range(num_layers):
+        h = layers[f"encoder_{k}_self_norm"](x)
+        x = x + layers["dropout"](layers[f"encoder_{k}_self_attention"](
+            h, h, attention_mask=mask))
+        x = _feed_forward(layers, "encoder", k, x)
+    return layers["encoder_norm"](x), mask
+
+
+def _decode(layers, tokens, memory, mask, num_layers, scores=False):
+    """Teacher-forced decoder: `probabilities (batch, T, vocab)`; with `scores`, also
+    the last block's cross-attention weights, averaged over heads `(batch, T, S)`."""
+    x = layers["dropout"](layers["decoder_positions"](tokens))
+    weights = None
+    for k in range(num_layers):
+        h = layers[f"decoder_{k}_self_norm"](x)
+        x = x + layers["dropout"](layers[f"decoder_{k}_self_attention"](
+            h, h, use_causal_mask=True))
+        h = layers[f"decoder_{k}_cross_norm"](x)
+        cross = layers[f"decoder_{k}_cross_attention"]
+        if scores and k == num_layers - 1:
+            out, weights = cross(h, memory, attention_mask=mask, return_attention_scores=True)
+        else:
+            out = cross(h, memory, attention_mask=mask)
+        x = x + layers["dropout"](out)
+        x = _feed_forward(layers, "decoder", k, x)
+    probabilities = layers["decoder_dense"](layers["decoder_norm"](x))
+    return (probabilities, ops.mean(weights, axis=1)) if scores else probabilities
+
+
+def build_transformer(config: Config, source_vocab_size: int,
+                      target_vocab_size: int) -> keras.Model:
+    """The teacher-forced training graph, inputs and outputs as `models.build_training_model`."""
+    layers = _layers(config, source_vocab_size, target_vocab_size)
+    source = keras.Input(shape=(None,), dtype="int32", name="encoder_inputs")
+    tokens = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
+    memory, mask = _encode(layers, source, config.num_layers)
+    probabilities = _decode(layers, tokens, memory, mask, config.num_layers)
+    model = keras.Model([source, tokens], probabilities, name="transformer")
+    # The longest output a search may write for a source width (as
+    # `search.Searcher.output_limit`), which sizes the decoding caches.
+    model.output_capacity = _capacity(config.max_source_length, config.max_target_length)
+    return model
+
+
+def _capacity(max_source_length, max_target_length):
+    def capacity(width):
+        if max_source_length is None or max_target_length is None:
+            raise ValueError("a Transformer decodes with the length limits of its trained "
+                             "config (max_source_length, max_target_length)")
+        grown = ops.cast(ops.ceil(max_target_length * ops.cast(width, "float32")
+                                  / max_source_length), "int32")
+        return ops.maximum(max_target_length, grown) + 1
+    return capacity
+
+
+def _layers_of(model):
+    return {layer.name: layer for layer in model.layers}
+
+
+def _num_layers(layers):
+    return sum(1 for name in layers if name.endswith("_self_attention")
+               and name.startswith("encoder_"))
+
+
+class _Encoder(keras.Model):
+    """`source (batch, S) -> state`: memory, mask, position, cross-attention keys and
+    values per layer, and empty self-attention caches of `capacity(S)` positions."""
+
+    def __init__(self, layers, capacity, **kwargs):
+        super().__init__(**kwargs)
+        self._layers_by_name, self.capacity = layers, capacity
+        self.num_blocks = _num_layers(layers)
+
+    def call(self, source):
+        memory, mask = _encode(self._layers_by_name, source, self.num_blocks)
+        batch = ops.shape(source)[0]
+        cap = self.capacity(ops.shape(source)[1])
+        state = [memory, ops.cast(mask, "float32"), ops.zeros((batch,), "int32")]
+        for k in range(self.num_blocks):
+            cross = self._layers_by_name[f"decoder_{k}_cross_attention"]
+            self_attention = self._layers_by_name[f"decoder_{k}_self_attention"]
+            state += [cross.key_dense(memory), cross.value_dense(memory)]
+            shape = (batch, cap, self_attention.num_heads, self_attention.key_dim)
+            state += [ops.zeros(shape, memory.dtype), ops.zeros(shape, memory.dtype)]
+        return state
+
+
+class _DecoderStep(keras.Model):
+    """`[token (batch, 1), *state] -> [probabilities (batch, 1, vocab), *state]`."""
+
+    def __init__(self, layers, **kwargs):
+        super().__init__(**kwargs)
+        self._layers_by_name = layers
+        self.num_blocks = _num_layers(layers)
+
+    def call(self, inputs):
+        layers = self._layers_by_name
+        tokens, memory, mask, position, *caches = inputs
+        t = position[0]  # every row of a batch is at the same step
+        x = layers["decoder_positions"](tokens, start=t)
+        cross_mask = ops.cast(mask, "bool")
+        new_caches = []
+        for k in range(self.num_blocks):
+            cross_keys, cross_values, keys, values = caches[4 * k: 4 * k + 4]
+            attention = layers[f"decoder_{k}_self_attention"]
+            h = layers[f"decoder_{k}_self_norm"](x)
+            start = [0, t, 0, 0]
+            keys = ops.slice_update(keys, start, attention.key_dense(h))
+            values = ops.slice_update(values, start, attention.value_dense(h))
+            seen = ops.arange(ops.shape(keys)[1]) <= t
+            visible = ops.broadcast_to(seen[None, None, :], (ops.shape(x)[0], 1,
+                                                             ops.shape(keys)[1]))
+            out, _ = attention._compute_attention(attention.query_dense(h), keys, values,
+                                                  attention_mask=visible)
+            x = x + attention.output_dense(out)
+            cross = layers[f"decoder_{k}_cross_attention"]
+            h = layers[f"decoder_{k}_cross_norm"](x)
+            out, _ = cross._compute_attention(cross.query_dense(h), cross_keys, cross_values,
+                                              attention_mask=cross_mask)
+            x = x + cross.output_dense(out)
+            x = _feed_forward(layers, "decoder", k, x)
+            new_caches += [cross_keys, cross_values, keys, values]
+        probabilities = layers["decoder_dense"](layers["decoder_norm"](x))
+        return [probabilities, memory, mask, position + 1, *new_caches]
+
+
+def build_transformer_inference(model: keras.Model):
+    """`(encoder_model, decoder_model)` of a `build_transformer` model, sharing its
+    weights; the self-attention caches hold `model.output_capacity(source width)`
+    positions, more than the longest output a search may write."""
+    layers = _layers_of(model)
+    return (_Encoder(layers, model.output_capacity, name="encoder_model"),
+            _DecoderStep(layers, name="decoder_model"))
+
+
+class _Attention(keras.Model):
+    """`[source, target_in] -> (batch, T, S)` cross-attention weights (a subclassed
+    model: a functional graph cannot ask the training graph's attention layers for
+    their scores, having called them without)."""
+
+    def __init__(self, layers, **kwargs):
+        super().__init__(**kwargs)
+        self._layers_by_name = layers
+
+    def call(self, inputs):
+        source, tokens = inputs
+        layers, blocks = self._layers_by_name, _num_layers(self._layers_by_name)
+        memory, mask = _encode(layers, source, blocks)
+        return _decode(layers, tokens, memory, mask, blocks, scores=True)[1]
+
+
+def build_transformer_attention(model: keras.Model) -> keras.Model:
+    """`[source, target_in] -> (batch, T, S)`: the last decoder block's cross-attention,
+    averaged over heads, teacher-forced (for heat maps, as `models.build_attention_model`)."""
+    return _Attention(_layers_of(model), name="attention_model")
+
+
+@keras.saving.register_keras_serializable(package="seq2seq_keras")
+class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """`peak * min(step / warmup, sqrt(warmup / step))`: a linear rise to `peak` over
+    `warmup` steps, then the inverse square root of the step (Vaswani et al. 2017)."""
+
+    def __init__(self, peak: float, warmup: int):
+        self.peak, self.warmup = peak, warmup
+
+    def __call__(self, step):
+        step = ops.maximum(ops.cast(step, "float32") + 1.0, 1.0)
+        warmup = float(self.warmup)
+        return self.peak * ops.minimum(step / warmup, ops.sqrt(warmup / step))
+
+    def get_config(self):
+        return {"peak": self.peak, "warmup": self.warmup}
