@@ -21,7 +21,24 @@ import warnings
 import keras
 from keras import ops
 
-__all__ = ["LuongAttention", "BahdanauAttention", "get_attention"]
+__all__ = ["LuongAttention", "BahdanauAttention", "get_attention", "DropMask"]
+
+
+class DropMask(keras.layers.Layer):
+    """Passes its input on without its Keras mask: the encoder model's attention
+    memory carries the source mask as a tensor of its own, and a mask left on its
+    outputs would make every eager call of the decoder model warn that the mask is
+    lost."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return ops.copy(inputs)  # a new tensor: the input's own carries the mask
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class _Attention(keras.layers.Layer):

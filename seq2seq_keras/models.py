@@ -18,7 +18,7 @@ import keras
 from keras import ops
 
 from . import transformer
-from .attention import get_attention
+from .attention import DropMask, get_attention
 from .cells import CoupledLSTMCell, PeepholeLSTMCell
 from .config import Config
 
@@ -106,9 +106,8 @@ class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
 
 
 def _scale_for_replicas(loss):
-    # Under a tf.distribute strategy each replica's loss is divided by the number of
-    # replicas, so that the summed gradients average them, as Keras' own losses do
-    # (Keras multiplies the value back for the progress bar).
+    # Under a tf.distribute strategy each replica's loss is divided by the replicas'
+    # number, so the summed gradients average them, as Keras' own losses do.
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -349,7 +348,8 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     # reused names of the loaded model and clashed.
     source = keras.Input(shape=(None,), dtype="int32", name="source_ids")
     memory, states = _encode(layers, source)
-    encoder_model = keras.Model(source, [*states, *memory], name="encoder_model")
+    outputs = [DropMask(name=f"unmasked_{k}")(x) for k, x in enumerate([*states, *memory])]
+    encoder_model = keras.Model(source, outputs, name="encoder_model")
 
     tokens = keras.Input(shape=(None,), dtype="int32", name="target_ids")
     input_states = []
