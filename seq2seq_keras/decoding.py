@@ -27,7 +27,7 @@ from .config import DEFAULT_ALPHA
 from .text import END_ID, PAD_ID, START_ID
 
 __all__ = ["decode_sequence", "encode", "make_step", "greedy_search", "sample", "beam_search",
-           "DEFAULT_ALPHA"]
+           "output_limits", "DEFAULT_ALPHA"]
 
 
 def decode_sequence(encoder_model, decoder_model, source_ids, max_length):
@@ -80,6 +80,15 @@ def make_step(decoder_model):
         return ops.log(probabilities[:, -1, :] + 1e-9), tuple(state)
 
     return step
+
+
+def output_limits(source_lengths, max_source_length: int, max_target_length: int):
+    """`search.Searcher.output_limit` as a tensor op, for graphs (the export, the
+    Transformer's caches): `max(max_target_length, ceil(max_target_length * n /
+    max_source_length))` per source length `n`, in float64 as Python computes it."""
+    grown = tf.math.ceil(tf.cast(source_lengths, tf.float64) * max_target_length
+                         / max_source_length)
+    return tf.maximum(max_target_length, tf.cast(grown, tf.int32))
 
 
 def _row_limits(limits, batch, max_length):

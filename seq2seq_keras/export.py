@@ -114,8 +114,8 @@ class _Serving(tf.Module):
         ids = tf.where(tf.expand_dims(fits, 1), ids, tf.zeros_like(ids))
         ids = tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])
         # Each sentence's own output limit, as `search.Searcher.output_limit`.
-        limits = tf.maximum(self.max_target_length, tf.cast(tf.math.ceil(
-            self.max_target_length * lengths / self.max_source_length), tf.int32))
+        limits = decoding.output_limits(lengths, self.max_source_length,
+                                        self.max_target_length)
         limits = tf.where(fits, limits, 1)
         outputs, _ = self.strategy.search(self.step, decoding.encode(self.encoder_model, ids),
                                           tf.reduce_max(tf.concat([limits, [1]], 0)), limits)

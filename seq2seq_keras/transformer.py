@@ -35,6 +35,7 @@ import keras
 from keras import ops
 
 from .config import Config
+from .decoding import output_limits
 
 __all__ = ["build_transformer", "build_transformer_inference", "build_transformer_attention",
            "is_transformer", "sine_positions", "SinePositionEmbedding", "WarmupSchedule"]
@@ -160,9 +161,7 @@ def _capacity(max_source_length, max_target_length):
         if max_source_length is None or max_target_length is None:
             raise ValueError("a Transformer decodes with the length limits of its trained "
                              "config (max_source_length, max_target_length)")
-        grown = ops.cast(ops.ceil(max_target_length * ops.cast(width, "float32")
-                                  / max_source_length), "int32")
-        return ops.maximum(max_target_length, grown) + 1
+        return output_limits(width, max_source_length, max_target_length) + 1
     return capacity
 
 
