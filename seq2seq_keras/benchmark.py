@@ -1,6 +1,8 @@
-"""Decoding speed on one trained model: the blog's loop against the compiled searches.
+"""Speed: decoding on one trained model (the blog's loop against the compiled
+searches), and the cost of training steps and of their parts.
 
-`seq2seq-keras bench --model DIR` runs `run_benchmark` and prints its table.
+`seq2seq-keras bench --model DIR` runs `run_benchmark` and prints its table;
+notebook 09 times training with `training_step_seconds` and `gradient_seconds`.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import functools
 import time
 
-__all__ = ["run_benchmark", "format_table"]
+__all__ = ["run_benchmark", "format_table", "training_step_seconds", "gradient_seconds"]
 
 
 def _seconds(fn, repeats=1):
@@ -95,3 +97,33 @@ def format_table(rows) -> str:
         lines.append(f"| {r['decoder']} | {r['batch']} | {r['ms_per_sentence']} | "
                      f"{r['sentences_per_second']} | {r['speedup']}× | {same} |")
     return "\n".join(lines)
+
+
+def training_step_seconds(model, source, target_in, target_out, repeats: int = 5) -> float:
+    """Seconds per `train_on_batch` of a compiled model on one batch (ids as for
+    `train`), after one warm-up step that traces it. The steps update the weights:
+    time a model built for the purpose, not one to keep."""
+    model.train_on_batch([source, target_in], target_out)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        model.train_on_batch([source, target_in], target_out)
+    return (time.perf_counter() - start) / repeats
+
+
+def gradient_seconds(fn, inputs, variables, repeats: int = 10) -> float:
+    """Seconds of one forward and backward pass of `fn(*inputs)` in a `tf.function`:
+    the gradients of the sum of its output with respect to `variables` and to the
+    floating-point `inputs` (what training computes for a part of a model)."""
+    import tensorflow as tf
+
+    inputs = [tf.convert_to_tensor(x) for x in inputs]
+    floats = [x for x in inputs if x.dtype.is_floating]
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(floats)
+            total = tf.reduce_sum(tf.cast(fn(*inputs), tf.float32))
+        return tape.gradient(total, [*variables, *floats])
+
+    return _seconds(step, repeats)

@@ -19,7 +19,7 @@ import sys
 from . import __version__
 
 # Light modules (no TensorFlow): the defaults that --help shows.
-from .config import default_model_path
+from .config import default_model_path, model_path
 
 __all__ = ["main"]
 
@@ -51,6 +51,7 @@ def _train(args) -> int:
 
 def _average(args) -> int:
     import os
+    import shutil
 
     from .training import average_checkpoints, checkpoint_paths
     from .translator import Translator
@@ -60,7 +61,11 @@ def _average(args) -> int:
         raise ValueError(f"{args.model}/checkpoints holds {len(paths)} epoch checkpoints, "
                          f"fewer than --last {args.last}")
     translator = average_checkpoints(Translator.load(args.model), paths)
-    translator.save(args.output)
+    translator.save(args.output, half_precision=args.half_precision)
+    # The run's logs travel with its weights: the averaged model is that run's.
+    for name in ("history.json", "metrics.json", "training_log.csv"):
+        if os.path.isfile(os.path.join(args.model, name)):
+            shutil.copyfile(os.path.join(args.model, name), os.path.join(args.output, name))
     print(f"the mean of {', '.join(os.path.basename(p) for p in paths)} saved to "
           f"{args.output}")
     return 0
@@ -167,8 +172,10 @@ def _command(commands, name, help, run, model=False):
                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     command.set_defaults(run=run)
     if model:
-        command.add_argument("--model", default=default_model_path(),
-                             help="a folder written by `train`; the default is the shipped model")
+        command.add_argument("--model", default=default_model_path(), type=model_path,
+                             help="a folder written by `train`, or a shipped model's name "
+                             "(en_fr, transformer, blog_char); the default is the shipped "
+                             "word model")
     return command
 
 
@@ -253,13 +260,18 @@ def _parser() -> argparse.ArgumentParser:
 
     lexicon = _command(commands, "lexicon", "learn a model's lexicon for [UNK] again from "
                        "its training split, aligned by its attention (lexicon.json)", _lexicon)
-    lexicon.add_argument("--model", required=True, help="a folder written by `train`")
+    lexicon.add_argument("--model", required=True, type=model_path,
+                         help="a folder written by `train`")
 
     average = _command(commands, "average", "average the weights of a training run's last "
                        "epochs (its checkpoints/ folder) into a new model", _average)
-    average.add_argument("--model", required=True, help="a folder written by `train`")
+    average.add_argument("--model", required=True, type=model_path,
+                         help="a folder written by `train`")
     average.add_argument("--last", type=int, default=3, help="how many of the last epochs")
     average.add_argument("--output", required=True, help="folder for the averaged model")
+    average.add_argument("--half-precision", action="store_true",
+                         help="store the weights as float16 (model.weights.f16.npz, half the "
+                         "size), as the shipped models are")
 
     export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
                       "strings to French", _export, model=True)

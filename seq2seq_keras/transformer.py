@@ -38,7 +38,8 @@ from .config import Config
 from .decoding import output_limits
 
 __all__ = ["build_transformer", "build_transformer_inference", "build_transformer_attention",
-           "is_transformer", "sine_positions", "SinePositionEmbedding", "WarmupSchedule"]
+           "is_transformer", "sine_positions", "SinePositionEmbedding", "TiedOutput",
+           "WarmupSchedule"]
 
 
 def sine_positions(length, depth: int):
@@ -71,6 +72,27 @@ class SinePositionEmbedding(keras.layers.Layer):
         return {**super().get_config(), "vocab_size": self.vocab_size, "depth": self.depth}
 
 
+class TiedOutput(keras.layers.Layer):
+    """`softmax(x @ E^T + b)`: the output layer over the target vocabulary with the
+    target embedding matrix `E` of `embedding` (a `SinePositionEmbedding`), and a
+    bias of its own. The matrix is trained once, by both uses."""
+
+    def __init__(self, embedding: SinePositionEmbedding, **kwargs):
+        super().__init__(**kwargs)
+        # A list hides the layer from Keras' tracking: its weights stay the
+        # embedding's own, counted and saved once.
+        self._tied = [embedding]
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(shape=(self._tied[0].vocab_size,), initializer="zeros",
+                                    name="bias")
+        self.built = True
+
+    def call(self, x):
+        matrix = self._tied[0].embedding.embeddings
+        return ops.softmax(ops.matmul(x, ops.transpose(ops.cast(matrix, x.dtype))) + self.bias)
+
+
 def is_transformer(model: keras.Model) -> bool:
     """Whether `model` was built by `build_transformer`."""
     return any(layer.name == "encoder_positions" for layer in model.layers)
@@ -84,9 +106,10 @@ def _layers(config: Config, source_vocab_size: int, target_vocab_size: int) -> d
                                                          name="decoder_positions"),
               "encoder_norm": keras.layers.LayerNormalization(name="encoder_norm"),
               "decoder_norm": keras.layers.LayerNormalization(name="decoder_norm"),
-              "dropout": keras.layers.Dropout(config.dropout, name="dropout"),
-              "decoder_dense": keras.layers.Dense(target_vocab_size, activation="softmax",
-                                                  name="decoder_dense")}
+              "dropout": keras.layers.Dropout(config.dropout, name="dropout")}
+    layers["decoder_dense"] = (
+        TiedOutput(layers["decoder_positions"], name="decoder_dense") if config.tie_embeddings
+        else keras.layers.Dense(target_vocab_size, activation="softmax", name="decoder_dense"))
     for k in range(config.num_layers):
         for side, attentions in (("encoder", ("self",)), ("decoder", ("self", "cross"))):
             for kind in attentions:

@@ -10,7 +10,7 @@ import functools
 import tensorflow as tf
 
 from . import strategies
-from .config import Config, default_model_path
+from .config import Config, default_model_path, model_path
 from .data import normalize
 from .inputs import MAX_SENTENCE_CHARACTERS, LongSentenceWarning, SentenceTooLongError, SourceText
 from .models import build_attention_model, build_inference_models
@@ -191,6 +191,6 @@ class Translator:
 
 
 def load_translator(path: str | None = None) -> Translator:
-    """Load a saved `Translator` (`Translator.load`); `None`: the shipped default
-    model (`default_model_path()`)."""
-    return Translator.load(default_model_path() if path is None else path)
+    """Load a saved `Translator` (`Translator.load`) from a folder or a shipped
+    model's name (`config.model_path`); `None`: the shipped default model."""
+    return Translator.load(model_path(path))

@@ -3,6 +3,8 @@
 import json
 import os
 
+import pytest
+
 import seq2seq_keras as s2s
 from seq2seq_keras.evaluation import split_references
 
@@ -36,11 +38,16 @@ def test_shipped_lexicon_is_the_one_its_model_learns():
     assert translator.learn_lexicon(load_splits(translator.config).train) == shipped
 
 
-def test_shipped_blog_char_model_loads():
-    path = os.path.join(os.path.dirname(s2s.default_model_path()), "blog_char")
-    translator = s2s.load_translator(path)
+def test_shipped_blog_char_model_loads_by_name(tmp_path, monkeypatch):
+    translator = s2s.load_translator("blog_char")
     assert translator.config.name == "blog_char" and translator.config.embedding_dim is None
     assert isinstance(translator.translate("Go."), str)
+    # A folder of that name here is the user's own, and wins over the shipped one.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "blog_char").mkdir()
+    assert s2s.config.model_path("blog_char") == "blog_char"
+    with pytest.raises(FileNotFoundError, match="blog_char is not a saved translator"):
+        s2s.load_translator("blog_char")
 
 
 def test_compiled_greedy_equals_the_reference_loop_on_the_shipped_models():

@@ -247,6 +247,17 @@ def test_training_keeps_the_last_epochs_and_averages_them(tmp_path, capsys):
     averaged = s2s.load_translator(str(tmp_path / "mean")).model.get_weights()
     for mean, last, before in zip(averaged, weights[1], weights[0], strict=True):
         np.testing.assert_allclose(mean, (last + before) / 2, rtol=1e-6, atol=1e-7)
+    # The run's logs go with it; --half-precision stores float16, as the shipped models.
+    assert json.loads((tmp_path / "mean" / "history.json").read_text()) == json.loads(
+        (tmp_path / "run" / "history.json").read_text())
+    assert main(["average", "--model", str(tmp_path / "run"), "--last", "2",
+                 "--output", str(tmp_path / "half"), "--half-precision"]) == 0
+    assert sorted(os.listdir(tmp_path / "half")) == sorted(
+        ["model.weights.f16.npz", "translator.json", "history.json", "metrics.json",
+         "training_log.csv"])
+    half = s2s.load_translator(str(tmp_path / "half")).model.get_weights()
+    for h, mean in zip(half, averaged, strict=True):
+        np.testing.assert_allclose(h, mean.astype(np.float16), rtol=0, atol=0)
     assert main(["average", "--model", str(tmp_path / "run"), "--last", "9",
                  "--output", str(tmp_path / "nine")]) == 2
     assert "holds 5 epoch checkpoints, fewer than --last 9" in capsys.readouterr().err

@@ -18,9 +18,10 @@ def tiny(**changes):
     return s2s.Config(**{**values, **changes})
 
 
-def test_cached_step_equals_full_recomputation_token_for_token():
+@pytest.mark.parametrize("tie", [False, True])
+def test_cached_step_equals_full_recomputation_token_for_token(tie):
     keras.utils.set_random_seed(0)
-    model = s2s.build_training_model(tiny(), 30, 40)
+    model = s2s.build_training_model(tiny(tie_embeddings=tie), 30, 40)
     encoder, decoder = s2s.build_inference_models(model)
     source = np.array([[5, 6, 7, 8, 0], [9, 10, 11, 0, 0]], np.int32)
     step = decoding.make_step(decoder)
@@ -45,10 +46,29 @@ def test_cached_step_equals_full_recomputation_token_for_token():
     ({"ff_dim": 0}, "ff_dim must be a positive integer"),
     ({"warmup_steps": 10, "lr_decay": 0.5}, "warmup_steps or lr_decay"),
     ({"architecture": "mamba"}, "architecture must be 'rnn' or 'transformer'"),
+    ({"architecture": "rnn", "tie_embeddings": True}, "tie_embeddings needs"),
 ])
 def test_configurations_that_cannot_work_name_the_value(changes, message):
     with pytest.raises(ValueError, match=message):
         tiny(**changes)
+
+
+def test_tied_output_layer_is_the_target_embedding_transposed():
+    untied = s2s.build_training_model(tiny(), 30, 40)
+    model = s2s.build_training_model(tiny(tie_embeddings=True), 30, 40)
+    # One 40 x 16 matrix fewer, trained once by both uses.
+    assert untied.count_params() - model.count_params() == 40 * 16
+    embedding = model.get_layer("decoder_positions").embedding.embeddings
+    hidden = np.random.default_rng(0).normal(size=(2, 3, 16)).astype(np.float32)
+    bias = model.get_layer("decoder_dense").bias.numpy()
+    logits = hidden @ embedding.numpy().T + bias
+    expected = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(model.get_layer("decoder_dense")(hidden), expected, atol=1e-5)
+    source = np.array([[5, 6, 7]], np.int32)
+    tokens = np.array([[s2s.text.START_ID, 4]], np.int32)
+    before = model([source, tokens]).numpy()
+    embedding.assign(embedding.numpy() * 2.0)
+    assert not np.allclose(model([source, tokens]).numpy(), before)
 
 
 def test_warmup_schedule_rises_then_falls():
@@ -62,6 +82,7 @@ def test_warmup_schedule_rises_then_falls():
 def test_trained_transformer_translates_saves_and_explains(tmp_path):
     config = s2s.get_preset("quick").replace(
         architecture="transformer", units=32, num_heads=4, ff_dim=64, num_layers=1,
+        tie_embeddings=True,
         epochs=3, num_pairs=800, warmup_steps=40, learning_rate=3e-3, level="word",
         embedding_dim=None)
     result = s2s.train(config, str(tmp_path / "model"), verbose=0)
