@@ -10,11 +10,14 @@ from __future__ import annotations
 import functools
 import time
 
-__all__ = ["run_benchmark", "format_table", "training_step_seconds", "gradient_seconds"]
+__all__ = ["run_benchmark", "format_table", "seconds_per_call", "training_step_seconds",
+           "gradient_seconds"]
 
 
-def _seconds(fn, repeats=1):
-    fn()  # warm-up: tracing and first-call costs are not steady-state speed
+def seconds_per_call(fn, repeats: int = 1) -> float:
+    """Mean seconds per call of `fn()` over `repeats` calls, after one warm-up call
+    (tracing and first-call costs are not steady-state speed)."""
+    fn()
     start = time.perf_counter()
     for _ in range(repeats):
         fn()
@@ -63,7 +66,7 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
                            {"beam_width": beam_width, "jit_compile": True})):
         try:
             outputs = one_by_one(**options)()
-            seconds = _seconds(one_by_one(**options)) / len(few)
+            seconds = seconds_per_call(one_by_one(**options)) / len(few)
         except Exception as error:  # e.g. an XLA build without support for an op
             rows.append({"decoder": name, "batch": 1, "error": str(error).splitlines()[0]})
             continue
@@ -72,7 +75,7 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
                      "matches_reference": matches})
         for batch in batch_sizes:
             chunk = (sentences * (batch // max(len(sentences), 1) + 1))[:batch]
-            seconds = _seconds(lambda chunk=chunk, batch=batch, options=options:
+            seconds = seconds_per_call(lambda chunk=chunk, batch=batch, options=options:
                                translate(chunk, batch_size=batch, **options))
             rows.append({"decoder": name, "batch": batch, "seconds": seconds / batch,
                          "matches_reference": matches})
@@ -103,11 +106,8 @@ def training_step_seconds(model, source, target_in, target_out, repeats: int = 5
     """Seconds per `train_on_batch` of a compiled model on one batch (ids as for
     `train`), after one warm-up step that traces it. The steps update the weights:
     time a model built for the purpose, not one to keep."""
-    model.train_on_batch([source, target_in], target_out)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        model.train_on_batch([source, target_in], target_out)
-    return (time.perf_counter() - start) / repeats
+    return seconds_per_call(lambda: model.train_on_batch([source, target_in], target_out),
+                            repeats)
 
 
 def gradient_seconds(fn, inputs, variables, repeats: int = 10) -> float:
@@ -126,4 +126,4 @@ def gradient_seconds(fn, inputs, variables, repeats: int = 10) -> float:
             total = tf.reduce_sum(tf.cast(fn(*inputs), tf.float32))
         return tape.gradient(total, [*variables, *floats])
 
-    return _seconds(step, repeats)
+    return seconds_per_call(step, repeats)
