@@ -29,6 +29,7 @@ _EXPORTS = {
     "PeepholeLSTMCell": "cells",
     "PRESETS": "config",
     "Config": "config",
+    "check_counts": "config",
     "default_model_path": "config",
     "get_preset": "config",
     "CorpusError": "data",

@@ -7,7 +7,7 @@ import json
 import os
 
 __all__ = ["Config", "PRESETS", "get_preset", "CELLS", "RNN_OPTIONS", "DEFAULT_ALPHA",
-           "DEFAULT_MODEL", "default_model_path"]
+           "DEFAULT_MODEL", "default_model_path", "model_path", "check_counts"]
 
 # The recurrent cells the model builder offers.
 CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
@@ -331,6 +331,28 @@ PRESETS: dict[str, Config] = {
         learning_rate=1e-2, patience=0,
     ),
 }
+
+
+def check_counts(**counts) -> None:
+    """Raise `ValueError` naming the first of `counts` that is not a whole number >= 1
+    (a list: not empty, and each item so). `None` passes (it means "all" or "the
+    default" where a notebook documents it). The notebooks check their parameters
+    with it before they spend minutes on them.
+
+    >>> check_counts(epochs=3, num_pairs=None, gap_lengths=[5, 20])
+    >>> check_counts(epochs=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be a whole number >= 1, got epochs=0
+    """
+    for name, value in counts.items():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if isinstance(value, (list, tuple)) and not value:
+            raise ValueError(f"{name} must not be empty, got {name}={value!r}")
+        for item in items:
+            if item is not None and (isinstance(item, bool) or not isinstance(item, int)
+                                     or item < 1):
+                raise ValueError(f"{name} must be a whole number >= 1, got {name}={value!r}")
 
 
 def get_preset(name: str) -> Config:

@@ -41,3 +41,16 @@ def test_unknown_preset_and_fields():
         s2s.Config().replace(unit=3)
     with pytest.raises(ValueError, match="unknown Config fields"):
         s2s.Config.from_dict({"colour": "red"})
+
+
+@pytest.mark.parametrize("counts, message", [
+    ({"epochs": 0}, "epochs must be a whole number >= 1, got epochs=0"),
+    ({"num_pairs": 2.5}, "num_pairs must be a whole number >= 1, got num_pairs=2.5"),
+    ({"units": True}, "units must be a whole number >= 1, got units=True"),
+    ({"gap_lengths": []}, "gap_lengths must not be empty"),
+    ({"gap_lengths": [5, 0]}, r"gap_lengths must be a whole number >= 1, got gap_lengths=\[5, 0\]"),
+])
+def test_check_counts_names_the_parameter(counts, message):
+    with pytest.raises(ValueError, match=message):
+        s2s.check_counts(batch_size=3, **counts)
+    s2s.check_counts(epochs=3, num_pairs=None, gap_lengths=[5, 20])  # these pass
