@@ -174,8 +174,8 @@ def _command(commands, name, help, run, model=False):
     if model:
         command.add_argument("--model", default=default_model_path(), type=model_path,
                              help="a folder written by `train`, or a shipped model's name "
-                             "(en_fr, transformer, blog_char); the default is the shipped "
-                             "word model")
+                             "(transformer, en_fr, blog_char); the default is the shipped "
+                             "Transformer")
     return command
 
 

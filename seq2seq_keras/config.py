@@ -23,15 +23,16 @@ RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initial
 DEFAULT_ALPHA = 1.6
 
 # The shipped model that `translate` uses when no model is given.
-DEFAULT_MODEL = "en_fr"
+DEFAULT_MODEL = "transformer"
 
 
 def default_model_path(name: str = DEFAULT_MODEL) -> str:
     """Folder of a model shipped inside the package (`pretrained/NAME`).
 
     Args:
-        name: `"en_fr"` (the default word model), `"transformer"` (the Transformer
-            of issue #18, subword level) or `"blog_char"` (the blog's).
+        name: `"transformer"` (the default: attention alone, on SentencePiece
+            subwords), `"en_fr"` (the word-level LSTM with attention) or
+            `"blog_char"` (the blog's model).
     """
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", name)
 

@@ -63,7 +63,7 @@ def translation_record(translator, text: str, beam_width: int | None = None,
     for sentence, n_best in zip(sentences, n_bests, strict=True):
         record = {"source": sentence, "translation": n_best[0][0],
                   "n_best": [{"translation": t, "score": round(s, 4)} for t, s in n_best]}
-        if with_attention and translator.config.attention:
+        if with_attention and translator.has_attention:
             source_tokens, target_tokens, weights = translator.attention(sentence, n_best[0][0])
             record["attention"] = {"source_tokens": source_tokens,
                                    "target_tokens": target_tokens,

@@ -36,6 +36,9 @@ NOISE = re.compile("|".join([
     # TensorFlow's Python INFO log ("Assets written to: ..." when exporting).
     r"INFO:tensorflow:",
     r"To enable the following instructions: .* rebuild TensorFlow",
+    # SentencePiece (tensorflow-text's tokenizer) on a model trained with identity
+    # normalization, which is what the subword models do on purpose.
+    r"normalizer\.cc\(\d+\) LOG\(INFO\) precompiled_charsmap is empty",
     # No GPU here, and oneDNN falling back to Eigen for one dtype: not problems.
     _ABSL + r"(failed call to cuInit|oneDNN supports DT_\w+ only"
             r"|Unable to register cu\w+ factory|TF-TRT Warning: Could not find TensorRT"

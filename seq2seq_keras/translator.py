@@ -55,8 +55,17 @@ class Translator:
 
     def __repr__(self):
         c, sizes = self.config, f"{len(self.source_vocab)} -> {len(self.target_vocab)}"
-        return (f"Translator({c.name}: {c.level} level, cell={c.cell}, units={c.units}, "
-                f"attention={c.attention}, {sizes} tokens, {self.strategy.describe()})")
+        body = (f"transformer, {c.num_layers}+{c.num_layers} blocks of {c.units}, "
+                f"{c.num_heads} heads" if c.architecture == "transformer" else
+                f"cell={c.cell}, units={c.units}, attention={c.attention}")
+        return (f"Translator({c.name}: {c.level} level, {body}, {sizes} tokens, "
+                f"{self.strategy.describe()})")
+
+    @property
+    def has_attention(self) -> bool:
+        """Whether `attention` can draw a heat map: an LSTM with attention, or a
+        Transformer (its cross-attention)."""
+        return self.config.architecture == "transformer" or self.config.attention is not None
 
     def resolve_strategy(self, strategy=None, beam_width: int | None = None, **options):
         """The strategy `translate(strategy=..., beam_width=...)` uses (see

@@ -91,7 +91,7 @@ def test_version_and_help_show_the_real_values(capsys):
 
 def test_load_translator_without_a_path_is_the_shipped_default():
     translator = s2s.load_translator()
-    assert translator.config.name == "word_attention"
+    assert translator.config.name == "transformer"
     assert translator.translate("Go.", beam_width=4) == s2s.load_translator(
         s2s.default_model_path()).translate("Go.", beam_width=4)
 

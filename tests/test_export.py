@@ -34,7 +34,7 @@ def test_tf_text_ops_match_the_python_ones():
     ("subword", {"attention": "luong", "embedding_dim": 8, "max_source_tokens": 400,
                  "max_target_tokens": 400}),
     ("subword", {"architecture": "transformer", "num_heads": 2, "ff_dim": 16,
-                 "max_source_tokens": 400, "max_target_tokens": 400}),
+                 "tie_embeddings": True, "max_source_tokens": 400, "max_target_tokens": 400}),
 ])
 def test_export_translates_like_python_without_the_package(tmp_path, tiny_config, level,
                                                            changes):
@@ -76,3 +76,34 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
     assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
     # Writing over an existing export is refused.
     assert main(["export", "--model", model_dir, "--output", export_dir]) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["en_fr", "transformer"])
+def test_shipped_model_export_equals_translate_on_1000_test_sentences(tmp_path, name):
+    """The serving door and the Python door give the shipped models' users the same
+    strings: 1,000 test sentences of every length, each model's default strategy."""
+    import random
+
+    from seq2seq_keras.evaluation import split_references
+
+    translator = s2s.load_translator(name)
+    sources = [s for s in split_references(translator.config, "test") if translator.fits(s)]
+    sources = random.Random(0).sample(sources, 1000)
+    expected = translator.translate(sources, replace_unknown=False, split_sentences=False)
+    export_dir = str(tmp_path / "export")
+    assert main(["export", "--model", name, "--output", export_dir]) == 0
+    (tmp_path / "sources.json").write_text(json.dumps(sources))
+    script = ("import json, sys, tensorflow as tf, tensorflow_text; "
+              "f = tf.saved_model.load(sys.argv[1]).signatures['serving_default']; "
+              "sources = json.load(open(sys.argv[2])); "
+              "out = [x.decode() for i in range(0, len(sources), 100) for x in "
+              "f(inputs=tf.constant(sources[i:i + 100]))['outputs'].numpy()]; "
+              "assert 'seq2seq_keras' not in sys.modules; print(json.dumps(out))")
+    result = subprocess.run(
+        [sys.executable, "-c", script, export_dir, str(tmp_path / "sources.json")],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+        env={"PYTHONPATH": "", "PATH": "/usr/bin:/bin"})
+    exported = json.loads(result.stdout.strip().splitlines()[-1])
+    differ = [(s, e, x) for s, e, x in zip(sources, expected, exported, strict=True) if e != x]
+    assert not differ, f"{len(differ)} of 1000 differ, e.g. {differ[:3]}"

@@ -24,6 +24,8 @@ SMALL = {
                                    "embedding_dim": 8, "batch_size": 64,
                                    "num_test_sentences": 30},
     "08_translate_and_export.ipynb": {},
+    "09_transformer.ipynb": {"num_sentences": 20, "speed_sentences": 4, "timing_batches": 1,
+                             "timing_repeats": 1},
 }
 NOTEBOOKS = sorted(n for n in os.listdir(os.path.join(REPO, "notebooks")) if n.endswith(".ipynb"))
 
@@ -39,3 +41,28 @@ def test_notebook_runs(name, tmp_path):
         os.path.join(REPO, "notebooks", name), str(tmp_path / name),
         parameters=SMALL[name], cwd=os.path.join(REPO, "notebooks"), kernel_name="python3",
         progress_bar=False)
+
+
+# A parameter that cannot work, per notebook: the run stops in the cell after the
+# parameters, with a message that names it.
+BAD = {
+    "01_lstm_anatomy.ipynb": ("epochs", 0), "03_word_level_seq2seq.ipynb": ("num_pairs", 0),
+    "04_attention.ipynb": ("epochs", 0), "05_decoding.ipynb": ("num_sentences", 0),
+    "06_lstm_variants.ipynb": ("num_test_sentences", -1),
+    "07_training_at_scale.ipynb": ("epochs", 0), "08_translate_and_export.ipynb": ("beam_width", 0),
+    "09_transformer.ipynb": ("num_sentences", 0),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_notebook_stops_at_a_parameter_that_cannot_work(name, tmp_path):
+    parameter, value = BAD[name]
+    with pytest.raises(papermill.PapermillExecutionError) as raised:
+        papermill.execute_notebook(
+            os.path.join(REPO, "notebooks", name), str(tmp_path / name),
+            parameters={parameter: value}, cwd=os.path.join(REPO, "notebooks"),
+            kernel_name="python3", progress_bar=False)
+    assert f"{parameter} must be a whole number >= 1, got {parameter}={value}" in str(
+        raised.value)
+    assert raised.value.exec_count <= 3  # the parameters, papermill's, then the check

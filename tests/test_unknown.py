@@ -68,7 +68,7 @@ def test_alignments_choose_the_translation_among_dices_candidates():
 
 
 def test_alignments_follow_the_shipped_models_attention():
-    translator = s2s.load_translator(s2s.default_model_path())
+    translator = s2s.load_translator("en_fr")
     pairs = [("I need a keyboard.", "J'ai besoin d'un clavier."),
              # Every French word in the vocabulary: nothing to align.
              ("I am cold.", "J'ai froid.")]
@@ -158,7 +158,7 @@ def _fills(raw, new):
 
 
 def test_shipped_model_replaces_unknown_words_and_scores_higher():
-    translator = s2s.load_translator(s2s.default_model_path())
+    translator = s2s.load_translator("en_fr")
     assert len(translator.lexicon) > 5000
     references = split_references(translator.config, "test")
     sources = [s for s in references if translator.fits(s)][:400]
@@ -198,7 +198,7 @@ def _whole_penalties(difference):
 
 
 def test_beam_search_prefers_hypotheses_that_drop_no_word():
-    translator = s2s.load_translator(s2s.default_model_path())
+    translator = s2s.load_translator("en_fr")
     # "Watch us." -> "[UNK] !": replaced, nothing but "!" would be left.
     raw = translator.translate_n_best("Watch us.", beam_width=4, replace_unknown=False)
     assert raw[0][0].startswith(UNK)
@@ -254,9 +254,9 @@ def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
 def test_cli_keeps_unknown_words_on_request(capsys):
     from seq2seq_keras.cli import main
 
-    assert main(["translate", "I need a keyboard.", "--beam-width", "1"]) == 0
+    assert main(["translate", "--model", "en_fr", "I need a keyboard.", "--beam-width", "1"]) == 0
     replaced = capsys.readouterr().out
-    assert main(["translate", "I need a keyboard.", "--beam-width", "1",
+    assert main(["translate", "--model", "en_fr", "I need a keyboard.", "--beam-width", "1",
                  "--keep-unknown"]) == 0
     kept = capsys.readouterr().out
     assert UNK not in replaced and "clavier" in replaced and UNK in kept
@@ -269,8 +269,9 @@ def test_cli_evaluate_passes_the_drop_penalty(tmp_path, capsys):
     for penalty in ("0", None):
         path = tmp_path / f"penalty{penalty}.txt"
         extra = ["--drop-penalty", penalty] if penalty else []
-        assert main(["evaluate", "--split", "validation", "--max-sentences", "300",
-                     "--beam-width", "4", "--hypotheses", str(path), *extra]) == 0
+        assert main(["evaluate", "--model", "en_fr", "--split", "validation",
+                     "--max-sentences", "300", "--beam-width", "4", "--hypotheses", str(path),
+                     *extra]) == 0
         penalties[penalty] = json.loads(capsys.readouterr().out)["drop_penalty"]
         hypotheses[penalty] = path.read_text(encoding="utf-8").splitlines()
     assert penalties == {"0": 0.0, None: s2s.unknown.DROP_PENALTY}

@@ -107,8 +107,10 @@ def test_wheel_installs_and_translates_without_the_source_tree(tmp_path):
     (wheel,) = glob.glob(str(dist / "seq2seq_keras-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    shipped = [f"seq2seq_keras/pretrained/en_fr/{name}" for name in
-               ("translator.json", "lexicon.json", "model.weights.f16.npz")]
+    shipped = [f"seq2seq_keras/pretrained/{model}/{name}" for model, names in
+               (("en_fr", ("translator.json", "lexicon.json", "model.weights.f16.npz")),
+                ("transformer", ("translator.json", "model.weights.f16.npz")))
+               for name in names]
     assert set(shipped) <= names, sorted(names)
     assert any(n.endswith(".dist-info/entry_points.txt") for n in names)
 
@@ -150,7 +152,7 @@ def test_wheel_installs_and_translates_without_the_source_tree(tmp_path):
     for path in (package_file, model_path):
         assert any(os.path.realpath(path).startswith(d) for d in installed), path
         assert not os.path.realpath(path).startswith(os.path.realpath(REPO) + os.sep), path
-    assert {"translator.json", "lexicon.json", "model.weights.f16.npz"} <= set(model_files)
+    assert {"translator.json", "model.weights.f16.npz"} <= set(model_files)
     assert os.path.isfile(venv / "bin" / "seq2seq-keras")
 
     # The console script, as a user runs it, with its default beam width (4).
