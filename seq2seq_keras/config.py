@@ -315,7 +315,7 @@ PRESETS: dict[str, Config] = {
     ),
     # The Transformer bridge (issue #18), on the same subword vocabularies: width 256,
     # 4 heads, 3 blocks per side, feed-forward 512, the output layer tied to the
-    # target embedding (8.1M parameters: 16 MB in float16), the rate warmed up over
+    # target embedding (8.1M parameters: 15 MB in float16), the rate warmed up over
     # 2,000 steps then falling as 1 / sqrt(step); 10 epochs fit in 2 hours here.
     "transformer": Config(
         name="transformer", level="subword", architecture="transformer", num_pairs=None,

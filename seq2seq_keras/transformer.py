@@ -79,8 +79,8 @@ class TiedOutput(keras.layers.Layer):
 
     def __init__(self, embedding: SinePositionEmbedding, **kwargs):
         super().__init__(**kwargs)
-        # A list hides the layer from Keras' tracking: its weights stay the
-        # embedding's own, counted and saved once.
+        # The embedding layer stays the model's own (this layer adds only its
+        # bias): the matrix is counted and saved once (tests/test_transformer.py).
         self._tied = [embedding]
 
     def build(self, input_shape):
