@@ -55,11 +55,18 @@ class Translator:
 
     def __repr__(self):
         c, sizes = self.config, f"{len(self.source_vocab)} -> {len(self.target_vocab)}"
-        body = (f"transformer, {c.num_layers}+{c.num_layers} blocks of {c.units}, "
-                f"{c.num_heads} heads" if c.architecture == "transformer" else
-                f"cell={c.cell}, units={c.units}, attention={c.attention}")
-        return (f"Translator({c.name}: {c.level} level, {body}, {sizes} tokens, "
+        return (f"Translator({c.name}: {c.level} level, {self.architecture}, {sizes} tokens, "
                 f"{self.strategy.describe()})")
+
+    @property
+    def architecture(self) -> str:
+        """The network in a few words (for `repr` and the notebooks' tables)."""
+        c = self.config
+        if c.architecture == "transformer":
+            return (f"transformer, {c.num_layers}+{c.num_layers} blocks of {c.units}, "
+                    f"{c.num_heads} heads, feed-forward {c.ff_dim}")
+        return (f"cell={c.cell}, units={c.units}, layers={c.num_layers}, "
+                f"bidirectional={c.bidirectional}, attention={c.attention}")
 
     @property
     def has_attention(self) -> bool:
