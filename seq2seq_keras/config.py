@@ -64,6 +64,10 @@ class Config:
             `"tfds:<name>/<config>"`, a TensorFlow Datasets translation dataset
             (e.g. `"tfds:manythings_anki/fra-eng"`, see `tfds_builder`).
         num_pairs: use the first `num_pairs` pairs of the corpus (`None`: all).
+        sample_pairs: with `num_pairs`, draw the `num_pairs` pairs at random from the
+            whole corpus (seeded by `split_seed`, corpus order kept) instead of taking
+            the first ones. The shipped corpus is sorted by length, so its first pairs
+            are its shortest sentences; a sample holds every length.
         validation_fraction: fraction of English sentences for validation.
         test_fraction: fraction of English sentences held out for test. Keep it equal
             across runs that you want to compare on the same test sentences.
@@ -132,6 +136,7 @@ class Config:
     level: str = "char"
     data: str | None = None
     num_pairs: int | None = None
+    sample_pairs: bool = False
     validation_fraction: float = 0.1
     test_fraction: float = 0.05
     split_seed: int = 1337
@@ -193,6 +198,9 @@ class Config:
             if value is not None and (not isinstance(value, int) or value <= 0):
                 raise ValueError(
                     f"{field} must be a positive integer or None, got {field}={value!r}")
+        if self.sample_pairs and self.num_pairs is None:
+            raise ValueError("sample_pairs=True draws num_pairs pairs; give num_pairs too "
+                             "(sample_pairs=True, num_pairs=None)")
         if self.architecture not in ("rnn", "transformer"):
             raise ValueError("architecture must be 'rnn' or 'transformer', got "
                              f"architecture={self.architecture!r}")

@@ -11,6 +11,7 @@ import dataclasses
 import gzip
 import hashlib
 import os
+import random
 import re
 import unicodedata
 import warnings
@@ -22,6 +23,7 @@ __all__ = [
     "default_corpus_path",
     "load_pairs",
     "normalize",
+    "sample_pairs",
     "split_pairs",
 ]
 
@@ -188,6 +190,21 @@ def load_pairs(
             stacklevel=2,
         )
     return pairs
+
+
+def sample_pairs(pairs: list[tuple[str, str]], num_pairs: int,
+                 seed: int = 1337) -> list[tuple[str, str]]:
+    """`num_pairs` of `pairs` drawn at random without replacement, in their order.
+
+    The shipped corpus is sorted by length, so its first N pairs are its N shortest;
+    a seeded sample spreads over every length. All pairs when `num_pairs` is larger.
+    """
+    if num_pairs <= 0:
+        raise ValueError(f"num_pairs must be positive, got num_pairs={num_pairs}")
+    if num_pairs >= len(pairs):
+        return list(pairs)
+    chosen = random.Random(seed).sample(range(len(pairs)), num_pairs)
+    return [pairs[i] for i in sorted(chosen)]
 
 
 @dataclasses.dataclass

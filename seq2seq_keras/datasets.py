@@ -25,7 +25,8 @@ def load_splits(config, skip_malformed: bool = False):
     """The train / validation / test pairs named by a `Config`, as a `data.Splits`.
 
     `config.data` is a corpus file (default: the shipped `data/fra-eng`), read with
-    `data.load_pairs` and split by English sentence with `data.split_pairs`; or
+    `data.load_pairs` (the first `num_pairs`, or a sample of them: `sample_pairs`)
+    and split by English sentence with `data.split_pairs`; or
     `"tfds:<name>/<config>"`, a TensorFlow Datasets translation dataset, whose own
     splits are used (`manythings_anki`, the shipped corpora as a TFDS dataset, has
     exactly the library's splits; see `tfds_builder`).
@@ -43,7 +44,10 @@ def load_splits(config, skip_malformed: bool = False):
                 "pip install 'seq2seq-keras[tfds]'") from error
         return tfds_reader.load_tfds_splits(config.data[len("tfds:"):], config)
     pairs = data_lib.load_pairs(config.data or data_lib.default_corpus_path(),
-                                num_pairs=config.num_pairs, skip_malformed=skip_malformed)
+                                num_pairs=None if config.sample_pairs else config.num_pairs,
+                                skip_malformed=skip_malformed)
+    if config.sample_pairs:
+        pairs = data_lib.sample_pairs(pairs, config.num_pairs, seed=config.split_seed)
     return data_lib.split_pairs(pairs, config.validation_fraction, config.test_fraction,
                                 seed=config.split_seed)
 

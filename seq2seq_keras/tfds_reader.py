@@ -136,6 +136,9 @@ def load_tfds_splits(
     8572
     """
     config = config or Config()
+    if config.sample_pairs:
+        raise ValueError(f"sample_pairs=True works on corpus files, not on TFDS datasets "
+                         f"({name!r}); use data=None or a corpus file")
     num_pairs = config.num_pairs
     dataset, _, subset = name.partition("/")
     if dataset == ManythingsAnki.name:

@@ -1,6 +1,9 @@
 import numpy as np
+import pytest
 
 import seq2seq_keras as s2s
+from seq2seq_keras import data
+from seq2seq_keras.datasets import load_splits
 from seq2seq_keras.text import END_ID, START_ID
 
 PAIRS = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Who?", "Qui ?"),
@@ -65,3 +68,37 @@ def test_sorted_shuffled_batches_keep_every_pair_once():
     plain = s2s.make_dataset(source, target, batch_size=16, shuffle=True, seed=3)
     plain_padding = sum((t == 0).sum() for _, t in plain.as_numpy_iterator())
     assert padding < plain_padding
+
+
+def test_sample_pairs_spreads_over_the_lengths_of_the_sorted_corpus():
+    # The shipped corpus is sorted by length: its first pairs are its shortest, a
+    # sample of the same size reaches its long sentences.
+    first = load_splits(s2s.Config(level="word", num_pairs=3000))
+    sampled = load_splits(s2s.Config(level="word", num_pairs=3000, sample_pairs=True))
+    again = load_splits(s2s.Config(level="word", num_pairs=3000, sample_pairs=True))
+    assert sampled.train == again.train  # seeded by split_seed
+
+    def longest(splits):
+        return max(len(s.split()) for s, _ in splits.train + splits.validation + splits.test)
+
+    def count(splits):
+        return len(splits.train) + len(splits.validation) + len(splits.test)
+
+    assert count(first) == count(sampled) == 3000
+    assert longest(first) <= 4 and longest(sampled) >= 15
+    # In corpus order.
+    pairs = s2s.load_pairs()
+    position = {pair: i for i, pair in enumerate(pairs)}
+    order = [position[pair] for pair in data.sample_pairs(pairs, 500)]
+    assert order == sorted(order) and len(set(order)) == 500
+    # A sample moves no sentence across splits: the split depends on the sentence only.
+    full = load_splits(s2s.Config(level="word"))
+    assert set(sampled.test) <= set(full.test)
+
+
+def test_sample_pairs_bad_values_are_named():
+    with pytest.raises(ValueError, match="give num_pairs too"):
+        s2s.Config(sample_pairs=True)
+    with pytest.raises(ValueError, match="num_pairs=0"):
+        data.sample_pairs([("a", "b")], 0)
+    assert data.sample_pairs([("a", "b")], 5) == [("a", "b")]

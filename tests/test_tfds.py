@@ -94,6 +94,10 @@ def test_load_tfds_splits_for_a_config(data_dir):
                                       data_dir=data_dir)
     with pytest.raises(ValueError, match="unknown config"):
         tfds_reader.load_tfds_splits("manythings_anki/xxx-eng", data_dir=data_dir)
+    with pytest.raises(ValueError, match="sample_pairs=True works on corpus files"):
+        tfds_reader.load_tfds_splits("manythings_anki/fra-eng",
+                                      s2s.Config(num_pairs=100, sample_pairs=True),
+                                      data_dir=data_dir)
 
 
 def test_examples_keyed_by_language(data_dir, expected):
