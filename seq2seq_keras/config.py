@@ -255,6 +255,14 @@ class Config:
         if self.patience < 0:
             raise ValueError(f"patience must be >= 0, got patience={self.patience}")
 
+    def network_summary(self) -> str:
+        """The network in a few words (`Translator`'s repr, the notebooks' tables)."""
+        if self.architecture == "transformer":
+            return (f"transformer, {self.num_layers}+{self.num_layers} blocks of {self.units}, "
+                    f"{self.num_heads} heads, feed-forward {self.ff_dim}")
+        return (f"cell={self.cell}, units={self.units}, layers={self.num_layers}, "
+                f"bidirectional={self.bidirectional}, attention={self.attention}")
+
     def require_lengths(self) -> None:
         """Raise `ValueError` unless the length limits are set (a trained model's)."""
         for field in ("max_source_length", "max_target_length"):

@@ -10,6 +10,7 @@ pairs; `load_tfds_splits` reads the three splits of one for a training `Config` 
 
 from __future__ import annotations
 
+import logging
 import os
 
 import tensorflow_datasets as tfds
@@ -21,18 +22,30 @@ from .tfds_builder import ManythingsAnki, available_pairs, config_name
 __all__ = ["load_tfds_pairs", "load_tfds_splits"]
 
 
+def _drop_unfinished_variant_warning(record: logging.LogRecord) -> bool:
+    return "has no dataset_info.json" not in record.getMessage()
+
+
 def _prepared_builder(name: str, data_dir: str | None, download: bool | None):
     if download is None:
         download = name.split("/")[0].split(":")[0] == ManythingsAnki.name
-    # TFDS reads TFDS_DATA_DIR once, at import; read it at each call instead.
-    builder = tfds.builder(name, data_dir=data_dir or os.environ.get("TFDS_DATA_DIR"))
-    if not builder.is_prepared():
-        if not download:
-            raise FileNotFoundError(
-                f"TFDS dataset {name!r} is not prepared in {builder.data_dir}; prepare it "
-                "(tfds.builder(name).download_and_prepare()) or pass download=True")
-        builder.download_and_prepare(
-            download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+    # While TFDS looks for a prepared copy it warns about every other variant folder
+    # of the dataset that is still being written or was never finished ("has no
+    # dataset_info.json"): not this dataset's problem, so that warning is dropped.
+    absl_logger = logging.getLogger("absl")
+    absl_logger.addFilter(_drop_unfinished_variant_warning)
+    try:
+        # TFDS reads TFDS_DATA_DIR once, at import; read it at each call instead.
+        builder = tfds.builder(name, data_dir=data_dir or os.environ.get("TFDS_DATA_DIR"))
+        if not builder.is_prepared():
+            if not download:
+                raise FileNotFoundError(
+                    f"TFDS dataset {name!r} is not prepared in {builder.data_dir}; prepare "
+                    "it (tfds.builder(name).download_and_prepare()) or pass download=True")
+            builder.download_and_prepare(
+                download_config=tfds.download.DownloadConfig(try_download_gcs=False))
+    finally:
+        absl_logger.removeFilter(_drop_unfinished_variant_warning)
     return builder
 
 

@@ -1,7 +1,5 @@
-"""`Translator`: a trained model with its vocabularies; load, save, translate. Glue
-over the input rules (`inputs`), the decoding strategies (`strategies`), the batched
-search (`search`), the `[UNK]` repair (`unknown`) and the saved folder (`saving`).
-"""
+"""`Translator`: a trained model with its vocabularies. Glue over the input rules (`inputs`),
+the strategies (`strategies`), the search (`search`), `[UNK]` repair (`unknown`), `saving`."""
 
 from __future__ import annotations
 
@@ -60,23 +58,16 @@ class Translator:
 
     @property
     def architecture(self) -> str:
-        """The network in a few words (for `repr` and the notebooks' tables)."""
-        c = self.config
-        if c.architecture == "transformer":
-            return (f"transformer, {c.num_layers}+{c.num_layers} blocks of {c.units}, "
-                    f"{c.num_heads} heads, feed-forward {c.ff_dim}")
-        return (f"cell={c.cell}, units={c.units}, layers={c.num_layers}, "
-                f"bidirectional={c.bidirectional}, attention={c.attention}")
+        """The network in a few words (`Config.network_summary`)."""
+        return self.config.network_summary()
 
     @property
     def has_attention(self) -> bool:
-        """Whether `attention` can draw a heat map: an LSTM with attention, or a
-        Transformer (its cross-attention)."""
+        """Whether `attention` draws a heat map: an LSTM with attention, a Transformer."""
         return self.config.architecture == "transformer" or self.config.attention is not None
 
     def resolve_strategy(self, strategy=None, beam_width: int | None = None, **options):
-        """The strategy `translate(strategy=..., beam_width=...)` uses (see
-        `strategies.resolve_strategy`, with this translator's default)."""
+        """The strategy of `translate(strategy, beam_width)` (`strategies.resolve_strategy`)."""
         return strategies.resolve_strategy(self.strategy, strategy, beam_width, **options)
 
     def compiled_search(self, strategy=None, jit_compile: bool = False):
@@ -117,9 +108,8 @@ class Translator:
             jit_compile: compile the search with XLA (same results; see `bench`).
             split_sentences: `False`: each string is one sentence.
 
-        Returns a string for a string, a list for a list; `TypeError` for other
-        input, `SentenceTooLongError` for a sentence over `MAX_SENTENCE_CHARACTERS`.
-        """
+        Returns a string for a string, a list for a list; `TypeError` for other input,
+        `SentenceTooLongError` for a sentence over `MAX_SENTENCE_CHARACTERS`."""
         strategy = self.resolve_strategy(strategy, beam_width)
         inputs = self.source.inputs(sentences, split_sentences)
         if isinstance(strategy, strategies.BeamSearch) and replace_unknown \
@@ -135,10 +125,9 @@ class Translator:
                          batch_size: int = 64, replace_unknown: bool = True):
         """The best translations of beam search, as `(text, score)` pairs, best first.
 
-        Each string is one sentence (no splitting). Scores are length-normalized
-        log-probabilities, less the `drop_penalty` per `[UNK]` dropped (`unknown`).
-        `strategy` or `beam_width`: see `strategies.resolve_beam`. An empty sentence
-        gives `[("", 0.0)]`; a list gives a list of such lists.
+        Each string is one sentence (no splitting). Scores: length-normalized log-probabilities
+        less `drop_penalty` per `[UNK]` dropped (`unknown`). `strategy` or `beam_width`: see
+        `strategies.resolve_beam`. `[("", 0.0)]` for an empty sentence; a list for a list.
         """
         strategy = strategies.resolve_beam(self.strategy, strategy, beam_width)
         inputs = self.source.inputs(sentences, split=False)
@@ -161,10 +150,9 @@ class Translator:
         return build_attention_model(self.model)
 
     def attention(self, sentence: str, translation: str | None = None):
-        """Where each output token looked: `(source_tokens, target_tokens, weights)`,
-        `weights[i, j]` the weight of source token `j` when the decoder produced target
-        token `i` (the last is `[END]`), for `translation` (default: this model's).
-        `ValueError` for a model without attention."""
+        """Where each output token looked: `(source_tokens, target_tokens, weights)`, `weights[i,
+        j]` the weight of source token `j` for target token `i` (the last is `[END]`), for
+        `translation` (default: this model's). `ValueError` for a model without attention."""
         ids = self.encode_source(sentence)
         if translation is None:  # the decoded ids themselves, not their text encoded again
             target = [START_ID, *output_ids(self.translate_ids([ids])[0]), END_ID]
@@ -178,14 +166,12 @@ class Translator:
 
     def sample(self, sentences, temperature: float = 1.0, top_k: int = 0, seed: int = 0,
                batch_size: int = 64, replace_unknown: bool = True):
-        """`translate` with `strategies.Sampling(temperature, top_k, seed)`: varied
-        outputs, the same for the same seed, sentences and `batch_size`."""
+        """`translate` with `strategies.Sampling(temperature, top_k, seed)`."""
         return self.translate(sentences, strategies.Sampling(temperature, top_k, seed),
                               batch_size=batch_size, replace_unknown=replace_unknown)
 
     def save(self, path: str, half_precision: bool = False) -> None:
-        """Write the weights, config, vocabularies, lexicon and default strategy to the
-        folder `path` (see `saving.save_artefact`, which documents `half_precision`)."""
+        """Write the model's folder `path` (`saving.save_artefact`: `half_precision`)."""
         save_artefact(path, Artefact(self.model, self.config, self.source_vocab,
                                      self.target_vocab, self.lexicon, self.strategy),
                       half_precision=half_precision)
