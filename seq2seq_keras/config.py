@@ -256,7 +256,7 @@ class Config:
             raise ValueError(f"patience must be >= 0, got patience={self.patience}")
 
     def network_summary(self) -> str:
-        """The network in a few words (`Translator`'s repr, the notebooks' tables)."""
+        """The network in a few words (`Translator`'s repr, notebooks 08 and 09)."""
         if self.architecture == "transformer":
             return (f"transformer, {self.num_layers}+{self.num_layers} blocks of {self.units}, "
                     f"{self.num_heads} heads, feed-forward {self.ff_dim}")

@@ -53,13 +53,8 @@ class Translator:
 
     def __repr__(self):
         c, sizes = self.config, f"{len(self.source_vocab)} -> {len(self.target_vocab)}"
-        return (f"Translator({c.name}: {c.level} level, {self.architecture}, {sizes} tokens, "
+        return (f"Translator({c.name}: {c.level} level, {c.network_summary()}, {sizes} tokens, "
                 f"{self.strategy.describe()})")
-
-    @property
-    def architecture(self) -> str:
-        """The network in a few words (`Config.network_summary`)."""
-        return self.config.network_summary()
 
     @property
     def has_attention(self) -> bool:
@@ -150,9 +145,10 @@ class Translator:
         return build_attention_model(self.model)
 
     def attention(self, sentence: str, translation: str | None = None):
-        """Where each output token looked: `(source_tokens, target_tokens, weights)`, `weights[i,
-        j]` the weight of source token `j` for target token `i` (the last is `[END]`), for
-        `translation` (default: this model's). `ValueError` for a model without attention."""
+        """Where each output token looked: `(source_tokens, target_tokens, weights)`,
+        `weights[i, j]` the weight of source token `j` when the decoder produced target
+        token `i` (the last is `[END]`), for `translation` (default: this model's).
+        `ValueError` for a model without attention."""
         ids = self.encode_source(sentence)
         if translation is None:  # the decoded ids themselves, not their text encoded again
             target = [START_ID, *output_ids(self.translate_ids([ids])[0]), END_ID]
@@ -166,12 +162,14 @@ class Translator:
 
     def sample(self, sentences, temperature: float = 1.0, top_k: int = 0, seed: int = 0,
                batch_size: int = 64, replace_unknown: bool = True):
-        """`translate` with `strategies.Sampling(temperature, top_k, seed)`."""
+        """`translate` with `strategies.Sampling(temperature, top_k, seed)`: varied
+        outputs, the same for the same seed, sentences and `batch_size`."""
         return self.translate(sentences, strategies.Sampling(temperature, top_k, seed),
                               batch_size=batch_size, replace_unknown=replace_unknown)
 
     def save(self, path: str, half_precision: bool = False) -> None:
-        """Write the model's folder `path` (`saving.save_artefact`: `half_precision`)."""
+        """Write the weights, config, vocabularies, lexicon and default strategy to the
+        folder `path` (see `saving.save_artefact`, which documents `half_precision`)."""
         save_artefact(path, Artefact(self.model, self.config, self.source_vocab,
                                      self.target_vocab, self.lexicon, self.strategy),
                       half_precision=half_precision)
