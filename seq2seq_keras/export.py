@@ -10,18 +10,20 @@ TensorFlow and tensorflow-text only, not this package:
     translate = tf.saved_model.load(path).signatures["serving_default"]
     translate(inputs=tf.constant(["I am cold."]))["outputs"]
 
-What differs from `Translator.translate` (until the text rules and the search move
-into one graph), because a serving graph cannot raise for one sentence of a batch:
+The input rules are `Translator.translate`'s, as the same TF ops
+(`sentences.tf_sentences`): the way people type is undone (capitals, `i`, sentence
+starts, names the vocabulary knows, a missing final mark), each string is split into
+sentences, they are translated as one batch and their translations joined: one
+string out per string in. What differs, because a serving graph cannot raise for one
+sentence of a batch or run Python:
 
-* each string is one sentence as written (no paragraph splitting, no
-  `sentences.tidy_typing`): the same as `translate(..., split_sentences=False)` of
-  text already typed like the corpus (a sentence over `MAX_SENTENCE_CHARACTERS`
-  gives `""`; so does an empty one);
+* a sentence over `MAX_SENTENCE_CHARACTERS` translates to `""` (the other sentences of
+  its string are kept), where `translate` raises `SentenceTooLongError`;
 * a word-level model's `[UNK]` stays in the output: replacing it
   (`seq2seq_keras.unknown`) needs a second, teacher-forced pass and a lexicon
   lookup; the exported graph is the model's own output, as
-  `translate(..., replace_unknown=False)`. A subword model has no `[UNK]` to repair:
-  its export and `translate` give the same strings.
+  `translate(..., replace_unknown=False)`. A subword model (the default) has no
+  `[UNK]` to repair: its export and `translate` give the same strings.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ import tensorflow_text
 
 from . import decoding
 from .inputs import MAX_SENTENCE_CHARACTERS
+from .sentences import known_words, tf_join_sentences, tf_sentences
 from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID
 
-__all__ = ["export_translator", "tf_normalize", "tf_tokenize", "tf_detokenize"]
+__all__ = ["export_translator", "Serving", "tf_normalize", "tf_tokenize", "tf_detokenize"]
 
 # The same rules as `data.normalize` and `text.Vocabulary`, in RE2 syntax. RE2's \w
 # is ASCII-only, so a word character is spelled out: a letter, a digit or "_".
@@ -70,7 +73,11 @@ def tf_detokenize(tokens, level):
     return tf.strings.regex_replace(text, r"([(\[{¿¡']) ", r"\1")
 
 
-class _Serving(tf.Module):
+class Serving(tf.Module):
+    """What the export runs, as a `tf.Module` over a `Translator`'s vocabularies and
+    inference graphs: `translate` (strings -> strings), and its parts `encode`
+    (normalized sentences -> source ids) and `decode` (output ids -> sentences)."""
+
     def __init__(self, translator):
         super().__init__()
         config = translator.config
@@ -96,19 +103,44 @@ class _Serving(tf.Module):
         target_tokens = list(translator.target_vocab.tokens)
         target_tokens[1] = UNK if config.level == "word" else "\ufffd"
         self.target_tokens = tf.constant(target_tokens)
+        self.known = (None if config.level == "char"
+                      else known_words(translator.source_vocab.whole_words()))
         self.encoder_model = translator.encoder_model
         self.step = decoding.make_step(translator.decoder_model)
 
-    def translate(self, sentences):
-        text = tf_normalize(sentences)
+    def translate(self, texts):
+        typed, sentences = tf_sentences(tf_normalize(texts), self.known)
+        # One more sentence, empty, so that the batch is never empty (dropped below).
+        flat = tf.concat([sentences.flat_values, [""]], 0)
+        characters = tf.strings.length(tf.concat([typed.flat_values, [""]], 0),
+                                       unit="UTF8_CHAR")
+        translations = self.translate_sentences(flat, characters)[:-1]
+        return tf_join_sentences(sentences.with_flat_values(translations))
+
+    def encode(self, text):
+        """Normalized `(batch,)` sentences -> ragged `(batch, tokens)` source ids."""
         if self.level == "subword":
-            ids = self.source_pieces.tokenize(text)
-        else:
-            ids = self.source_table.lookup(tf_tokenize(text, self.level))
+            return self.source_pieces.tokenize(text)
+        return self.source_table.lookup(tf_tokenize(text, self.level))
+
+    def decode(self, outputs):
+        """`(batch, time)` output ids -> `(batch,)` sentences: the tokens before the
+        first `[END]`, without padding and `[START]` (as `Vocabulary.decode`)."""
+        before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32),
+                                        axis=1), 0)
+        keep = before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
+        if self.level == "subword":  # as `Vocabulary.decode`: a subword [UNK] is left out
+            keep &= tf.not_equal(outputs, UNK_ID)
+            return self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
+        words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, outputs), keep)
+        return tf_detokenize(words, self.level)
+
+    def translate_sentences(self, text, characters):
+        """`(batch,)` sentences, and their lengths as typed -> their translations."""
+        ids = self.encode(text)
         lengths = tf.cast(ids.row_lengths(), tf.int32)
         # Empty sentences and those over MAX_SENTENCE_CHARACTERS are decoded as one
         # padding token and their output replaced by "" below.
-        characters = tf.strings.length(sentences, unit="UTF8_CHAR")
         fits = tf.logical_and(lengths > 0, characters <= MAX_SENTENCE_CHARACTERS)
         ids = ids.to_tensor(default_value=PAD_ID)
         ids = tf.where(tf.expand_dims(fits, 1), ids, tf.zeros_like(ids))
@@ -119,17 +151,7 @@ class _Serving(tf.Module):
         limits = tf.where(fits, limits, 1)
         outputs, _ = self.strategy.search(self.step, decoding.encode(self.encoder_model, ids),
                                           tf.reduce_max(tf.concat([limits, [1]], 0)), limits)
-        outputs = outputs[:, 0]
-        # Keep the tokens before the first [END]; drop padding and [START].
-        before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32),
-                                        axis=1), 0)
-        keep = before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
-        if self.level == "subword":  # as `Vocabulary.decode`: a subword [UNK] is left out
-            keep &= tf.not_equal(outputs, UNK_ID)
-            text = self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
-        else:
-            words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, outputs), keep)
-            text = tf_detokenize(words, self.level)
+        text = self.decode(outputs[:, 0])
         return tf.where(fits, text, tf.zeros_like(text))
 
 
@@ -151,7 +173,7 @@ def export_translator(translator, path: str) -> str:
 
     if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
         raise ValueError(f"{path} exists and is not an empty folder; choose a new --output")
-    serving = _Serving(translator)
+    serving = Serving(translator)
     archive = keras.export.ExportArchive()
     # Track the serving module only: it holds the inference graphs, which share the
     # model's variables (tracking the model too would store every weight twice).

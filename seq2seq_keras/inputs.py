@@ -31,8 +31,10 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
+import tensorflow as tf
+
 from .data import normalize
-from .sentences import end_sentence, join_sentences, split_sentences, tidy_typing
+from .sentences import join_sentences, known_words, tf_sentences
 from .text import Vocabulary
 
 __all__ = ["MAX_SENTENCE_CHARACTERS", "SentenceTooLongError", "LongSentenceWarning",
@@ -72,19 +74,27 @@ def check_length(sentence: str) -> None:
 
 
 def as_texts(sentences):
-    """`(whether one string was given, the strings as a list)`; `TypeError` otherwise."""
-    if isinstance(sentences, str):
-        return True, [sentences]
-    if sentences is None or isinstance(sentences, (bytes, bytearray, dict)) or not hasattr(
+    """`(whether one string was given, the strings as a list)`; `TypeError` for other
+    input, `ValueError` for a string that is not valid Unicode (a lone surrogate)."""
+    single = isinstance(sentences, str)
+    if single:
+        texts = [sentences]
+    elif sentences is None or isinstance(sentences, (bytes, bytearray, dict)) or not hasattr(
             sentences, "__iter__"):
         raise TypeError("sentences must be a str or a list of str, got "
                         f"{type(sentences).__name__}")
-    texts = list(sentences)
+    else:
+        texts = list(sentences)
     for k, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"sentences must be a str or a list of str, got "
                             f"{type(text).__name__} at index {k}")
-    return False, texts
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate, e.g. from bad decoding
+            raise ValueError(f"sentences must be valid Unicode text, got {text[:40]!r} at "
+                             f"index {k} ({error.reason})") from None
+    return single, texts
 
 
 @dataclasses.dataclass
@@ -117,6 +127,17 @@ class SourceText:
     def __init__(self, vocab: Vocabulary, max_source_length: int):
         self.vocab = vocab
         self.max_source_length = max_source_length
+        self._sentences = None
+
+    def _tf_sentences(self, texts):
+        # Traced once (a batch of any size): called eagerly, the rules' few dozen
+        # string ops cost about 70 ms a call, which a piped line would pay each time.
+        if self._sentences is None:
+            known = None if self.vocab.level == "char" else known_words(
+                self.vocab.whole_words())
+            self._sentences = tf.function(lambda text: tf_sentences(text, known),
+                                          input_signature=[tf.TensorSpec([None], tf.string)])
+        return self._sentences(tf.constant(texts, tf.string))
 
     def encode(self, sentence: str) -> list[int]:
         """Ids of one sentence as it is (normalized; no tidying, no splitting).
@@ -139,12 +160,18 @@ class SourceText:
             TypeError: if `text` is not a string.
             SentenceTooLongError: if a sentence is over `MAX_SENTENCE_CHARACTERS`.
         """
-        as_texts([text])
-        known = None if self.vocab.level == "char" else self.vocab.knows_word
-        sentences = split_sentences(tidy_typing(normalize(text), known))
-        for sentence in sentences:
-            check_length(sentence)  # as typed, before its final mark is added
-        return [end_sentence(sentence) for sentence in sentences]
+        return self._split_all([text])[0]
+
+    def _split_all(self, texts: list[str]) -> list[list[str]]:
+        """`split` of each of `texts` (strings), in one call of the TF ops."""
+        as_texts(texts)
+        if not texts:
+            return []
+        typed, ended = self._tf_sentences([normalize(t) for t in texts])
+        for row in typed.to_list():
+            for sentence in row:
+                check_length(sentence.decode())  # as typed, before its final mark
+        return [[s.decode() for s in row] for row in ended.to_list()]
 
     def fits(self, sentence: str) -> bool:
         """Whether `sentence` has at most `max_source_length` tokens."""
@@ -160,8 +187,8 @@ class SourceText:
         """
         single, texts = as_texts(sentences)
         found = Inputs(single, [], [], [])
-        for k, text in enumerate(texts):
-            parts = self.split(text) if split else [text]
+        split_texts = self._split_all(texts) if split else [[text] for text in texts]
+        for k, parts in enumerate(split_texts):
             found.counts.append(len(parts))
             for part in parts:
                 # `split` checked the length of each sentence as typed.

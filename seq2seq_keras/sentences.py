@@ -1,4 +1,4 @@
-"""Splitting a paragraph into sentences, and joining their translations.
+"""Splitting a paragraph into sentences, and joining their translations, as TF ops.
 
 The models are trained on the corpus' single sentences: given three at once they
 translate the first two and lose the third. `Translator.translate` therefore splits
@@ -33,36 +33,165 @@ split, `tidy_typing` undoes the commonest ways of typing:
 and each sentence without a final `.`, `!`, `?` or `…` gets one (`end_sentence`): `?`
 if it opens with a question word (`QUESTION_WORDS`: `where`, `do`, `can`, ...), else
 `.`. Text written with care goes through unchanged.
+
+The rules exist once, as TensorFlow string ops on `(batch,)` strings (`tf_tidy_typing`,
+`tf_split_sentences`, `tf_end_sentence`, `tf_sentences`), so that `Translator.translate`
+and the exported SavedModel (`export`) cut and tidy text alike; `tidy_typing`,
+`split_sentences` and `end_sentence` are their wrappers for one Python string. RE2
+(TensorFlow's regex engine) has no look-around, so the patterns consume the context
+they check and mark places with private-use characters (removed before a step returns).
+Letters are `\\pL`; "capital" and "lower case" are what `tf.strings.upper` / `lower`
+change (Python's `str.isupper` also counts `º` and `ª` as lower case; these rules do not).
 """
 
 from __future__ import annotations
 
-import re
+import tensorflow as tf
 
-__all__ = ["split_sentences", "join_sentences", "tidy_typing", "end_sentence", "ABBREVIATIONS",
-           "QUESTION_WORDS"]
+__all__ = ["split_sentences", "join_sentences", "tidy_typing", "end_sentence", "known_words",
+           "tf_tidy_typing", "tf_split_sentences", "tf_end_sentence", "tf_sentences",
+           "tf_join_sentences", "ABBREVIATIONS", "QUESTION_WORDS"]
 
 ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "vs"})
 
-# A candidate end: the terminators and closing marks, then the whitespace before the
-# next sentence, which must open (after opening marks) with a letter: a capital, as
-# `split_sentences` checks (`re` has no class for upper-case letters).
-_END = re.compile(r"""[.!?…]+["'»”’)\]]*(?=(\s+)["'«“‘(\[¿¡]*([^\W\d_]))""")
-# The word just before a final ".": letters and inner dots.
-_LAST_WORD = re.compile(r"([^\W\d_](?:[^\W\d_]|\.)*)\.$")
+# Words that open a question: a typed sentence that starts with one and has no final
+# mark gets "?".
+QUESTION_WORDS = frozenset("""
+who whom whose what which where when why how is are am was were do does did can could
+will would shall should may might must have has had isn't aren't wasn't weren't don't
+doesn't didn't can't couldn't won't wouldn't shouldn't haven't hasn't hadn't
+""".split())
+
+# Private-use characters that mark places between the steps (never typed text: the
+# markers are removed before a step returns).
+_CAPITAL = "\ue000"   # upper-case the next character
+_CUT = "\ue001"       # a sentence ends here
+_DOT = "\ue002"       # a "." that does not end a sentence (an abbreviation)
+_PIECE = "\ue003"     # between a run of letters and the rest
+
+_LONE_I = r"(^|[^\pL\pN_'])i($|[\s',!?;:…]|\.$|\.[^\pL])"
+_SENTENCE_START = r"(^|[.!?…][\"'»)\]]*\s+)([\"'«(\[¿¡]*)(\p{Ll}+)([^\pL]|$)"
+_ABBREVIATION = (r"(^|[\s\"'«“‘(\[¿¡])((?i:" + "|".join(sorted(ABBREVIATIONS)) +
+                 r")|\pL[\pL.]*\.\pL+|\p{Lu})\.(\s)")
+_END = r"([.!?…]+[\"'»”’)\]]*)(\s+[\"'«“‘(\[¿¡]*\p{Lu})"
+_ENDED = r".*[.!?…][\"'»)\]]*"
 
 
-def _is_abbreviation(text_before_dot: str) -> bool:
-    """Whether the `.` that ends `text_before_dot + "."` belongs to an abbreviation."""
-    match = _LAST_WORD.search(text_before_dot + ".")
-    if match is None:
-        return False
-    word = match.group(1)
-    if match.start() > 0 and not text_before_dot[match.start() - 1].isspace() \
-            and text_before_dot[match.start() - 1] not in "\"'«“‘([¿¡":
-        return False  # part of a longer token ("x2.", "'s.")
-    return (word.lower() in ABBREVIATIONS or "." in word
-            or (len(word) == 1 and word.isupper() and word != "I"))
+_MARKERS = "[\ue000-\ue003]"
+
+
+def _upper(text):
+    return tf.strings.upper(text, encoding="utf-8")
+
+
+def _lower(text):
+    return tf.strings.lower(text, encoding="utf-8")
+
+
+def _capitalize(words):
+    """Each string with its first character upper-cased (the rest as it is)."""
+    safe = tf.where(tf.equal(words, ""), "x", words)  # substr needs a first character
+    length = tf.strings.length(safe, unit="UTF8_CHAR")
+    first = tf.strings.substr(safe, tf.zeros_like(length), tf.ones_like(length),
+                              unit="UTF8_CHAR")
+    rest = tf.strings.substr(safe, tf.ones_like(length), length, unit="UTF8_CHAR")
+    return tf.where(tf.equal(words, ""), words, _upper(first) + rest)
+
+
+def _replace_twice(text, pattern, rewrite):
+    # A match consumes the context it checks, so of two matches side by side the
+    # second is missed once; a second pass finds it (the first no longer matches).
+    for _ in range(2):
+        text = tf.strings.regex_replace(text, pattern, rewrite)
+    return text
+
+
+def known_words(words) -> tf.lookup.StaticHashTable:
+    """A table of the words a model knows whole, for the name rule of `tf_tidy_typing`:
+    1 for a word in `words`, 0 for any other string."""
+    words = sorted(set(words)) or [_MARKERS]  # a key no text holds
+    return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+        tf.constant(words, tf.string), tf.ones([len(words)], tf.int32)), default_value=0)
+
+
+def tf_tidy_typing(text, known=None):
+    """`tidy_typing` on `(batch,)` normalized strings.
+
+    Args:
+        text: a string tensor.
+        known: `known_words(...)` of the model's vocabulary, or `None` (no name rule).
+    """
+    text = tf.strings.regex_replace(text, _MARKERS, "")
+    chars = tf.strings.unicode_split(text, "UTF-8")
+    capitals = tf.reduce_sum(tf.cast(tf.not_equal(chars, _lower(chars)), tf.int32), axis=-1)
+    smalls = tf.reduce_sum(tf.cast(tf.not_equal(chars, _upper(chars)), tf.int32), axis=-1)
+    text = tf.where((capitals >= 2) & (smalls == 0), _lower(text), text)
+    text = _replace_twice(text, _LONE_I, r"\1I\2")
+    # Mark each sentence start in lower case, then upper-case the character after
+    # each mark (every piece of the split but a row's first).
+    text = _replace_twice(text, _SENTENCE_START, r"\1\2" + _CAPITAL + r"\3\4")
+    parts = tf.strings.split(text, _CAPITAL)
+    values = parts.flat_values
+    first = tf.equal(tf.range(tf.size(values, tf.int64)),
+                     tf.gather(parts.row_starts(), parts.value_rowids()))
+    text = tf.strings.reduce_join(
+        parts.with_flat_values(tf.where(first, values, _capitalize(values))), axis=-1)
+    if known is None:
+        return text
+    # Cut the text into runs of letters and the rest; restore the names.
+    pieces = tf.strings.split(tf.strings.regex_replace(
+        text, r"(\pL+)", _PIECE + r"\1" + _PIECE), _PIECE)
+    words = pieces.flat_values
+    capitalized = _capitalize(words)
+    restore = (tf.strings.regex_full_match(words, r"\pL+")
+               & tf.equal(words, _lower(words)) & tf.not_equal(words, _upper(words))
+               & tf.equal(known.lookup(words), 0) & tf.equal(known.lookup(capitalized), 1))
+    return tf.strings.reduce_join(
+        pieces.with_flat_values(tf.where(restore, capitalized, words)), axis=-1)
+
+
+def tf_split_sentences(text):
+    """`split_sentences` on `(batch,)` strings: a ragged `(batch, sentences)` tensor."""
+    text = tf.strings.regex_replace(text, _MARKERS, "")
+    # Protect the "." of abbreviations (but not of a lone "I."), cut after each other
+    # sentence end, then put the protected dots back.
+    text = _replace_twice(text, _ABBREVIATION, r"\1\2" + _DOT + r"\3")
+    text = tf.strings.regex_replace(text, r"(^|[\s\"'«“‘(\[¿¡])I" + _DOT, r"\1I.")
+    text = tf.strings.regex_replace(text, _END, r"\1" + _CUT + r"\2")
+    sentences = tf.strings.split(tf.strings.regex_replace(text, _DOT, "."), _CUT)
+    sentences = sentences.with_flat_values(tf.strings.strip(sentences.flat_values))
+    return tf.ragged.boolean_mask(sentences, tf.not_equal(sentences, ""))
+
+
+def tf_end_sentence(sentences):
+    """`end_sentence` on a string tensor of any shape."""
+    first = tf.strings.split(sentences, maxsplit=1)
+    first = tf.strings.reduce_join(first[..., :1], axis=-1)
+    first = tf.strings.regex_replace(_lower(first), r"^[\"'«¿¡(]+|[\"'«¿¡(]+$", "")
+    question = tf.reduce_any(tf.equal(tf.expand_dims(first, -1),
+                                      tf.constant(sorted(QUESTION_WORDS))), axis=-1)
+    ended = tf.equal(sentences, "") | tf.strings.regex_full_match(sentences, _ENDED)
+    return tf.where(ended, sentences, sentences + tf.where(question, "?", "."))
+
+
+def tf_sentences(text, known=None):
+    """The sentences `Translator.translate` translates for `(batch,)` normalized strings:
+    typing tidied, split, and without their final marks (to check their length as
+    typed) and with them: two ragged `(batch, sentences)` tensors."""
+    typed = tf_split_sentences(tf_tidy_typing(text, known))
+    return typed, typed.with_flat_values(tf_end_sentence(typed.flat_values))
+
+
+def tf_join_sentences(translations):
+    """`join_sentences` on a ragged `(batch, sentences)` tensor: `(batch,)` strings."""
+    kept = tf.ragged.boolean_mask(translations, tf.not_equal(translations, ""))
+    return tf.strings.reduce_join(kept, axis=-1, separator=" ")
+
+
+def _one(function, text, *args):
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return function(tf.constant([text]), *args)[0]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -83,22 +212,7 @@ def split_sentences(text: str) -> list[str]:
     >>> split_sentences("Mr. Smith arrived. Hello!")
     ['Mr. Smith arrived.', 'Hello!']
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    sentences, start = [], 0
-    for match in _END.finditer(text):
-        if not match.group(2).isupper():
-            continue
-        if match.group(0) == "." and _is_abbreviation(text[start:match.start()]):
-            continue
-        sentence = text[start:match.end()].strip()
-        if sentence:
-            sentences.append(sentence)
-        start = match.end()
-    rest = text[start:].strip()
-    if rest:
-        sentences.append(rest)
-    return sentences
+    return [s.decode() for s in _one(tf_split_sentences, text).numpy()]
 
 
 def join_sentences(translations) -> str:
@@ -109,52 +223,26 @@ def join_sentences(translations) -> str:
     return " ".join(t for t in translations if t)
 
 
-# Words that open a question: a typed sentence that starts with one and has no final
-# mark gets "?".
-QUESTION_WORDS = frozenset("""
-who whom whose what which where when why how is are am was were do does did can could
-will would shall should may might must have has had isn't aren't wasn't weren't don't
-doesn't didn't can't couldn't won't wouldn't shouldn't haven't hasn't hadn't
-""".split())
-
-# "i" alone, not the "i" of "i.e.".
-_LONE_I = re.compile(r"(?<![\w'])i(?=$|[\s',!?;:…]|\.(?![^\W\d_]))")
-_SENTENCE_START = re.compile(r"(^|[.!?…][\"'»)\]]*\s+)([\"'«(\[¿¡]*)([^\W\d_]+)")
-_WORD_CHARS = re.compile(r"[^\W\d_]+")
-_ENDED = re.compile(r"""[.!?…]["'»)\]]*$""")
-
-
 def tidy_typing(text: str, known=None) -> str:
     """Undo capitals, a lower-case `i` and lower-case sentence starts (module docstring).
 
     Args:
         text: a line, normalized.
-        known: `known(word) -> bool`, whether the model's vocabulary has a word as
-            written; with it, an unknown word whose capitalized form is known is
-            capitalized (`tom` -> `Tom`). `None`: no such step.
+        known: the words the model's vocabulary has whole (an iterable of strings, or
+            a `known_words` table); with them, an unknown word in lower case whose
+            capitalized form is known is capitalized (`tom` -> `Tom`). `None`: no such
+            step.
 
     Example:
 
     >>> tidy_typing("I AM COLD. WHERE IS TOM")
     'I am cold. Where is tom'
-    >>> tidy_typing("where is tom", known={"Tom", "is", "where"}.__contains__)
+    >>> tidy_typing("where is tom", known={"Tom", "is", "where"})
     'Where is Tom'
     """
-    letters = [c for c in text if c.isalpha()]
-    if sum(c.isupper() for c in letters) >= 2 and not any(c.islower() for c in letters):
-        text = text.lower()
-    text = _LONE_I.sub("I", text)
-    # Only a word in lower case: "iPhone" stays as it is.
-    text = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2) + (
-        m.group(3).capitalize() if m.group(3).islower() else m.group(3)), text)
-    if known is not None:
-        def restore(match):
-            word = match.group(0)
-            if word.islower() and not known(word) and known(word.capitalize()):
-                return word.capitalize()
-            return word
-        text = _WORD_CHARS.sub(restore, text)
-    return text
+    if known is not None and not isinstance(known, tf.lookup.StaticHashTable):
+        known = known_words(known)
+    return _one(tf_tidy_typing, text, known).numpy().decode()
 
 
 def end_sentence(sentence: str) -> str:
@@ -165,7 +253,4 @@ def end_sentence(sentence: str) -> str:
     >>> end_sentence("Go!")
     'Go!'
     """
-    if not sentence or _ENDED.search(sentence):
-        return sentence
-    first = sentence.split(maxsplit=1)[0].lower().strip("\"'«¿¡(")
-    return sentence + ("?" if first in QUESTION_WORDS else ".")
+    return _one(tf_end_sentence, sentence).numpy().decode()

@@ -122,11 +122,15 @@ class Vocabulary:
             return self._pieces.tokenize(text)
         return self._tokenizer(self.level)(text)
 
-    def knows_word(self, word: str) -> bool:
-        """Whether a whole word as written is one token (at char level: never asked)."""
+    def whole_words(self) -> list[str]:
+        """The words that are one token as written (at subword level, the pieces that
+        open a word: `▁Tom` gives `Tom`); `[]` at char level. `sentences.tidy_typing`
+        restores a name from them."""
+        if self.level == "char":
+            return []
         if self.level == "subword":
-            return "\u2581" + word in self._index
-        return word in self._index
+            return [t[1:] for t in self.tokens if t.startswith("\u2581") and len(t) > 1]
+        return self.tokens[len(_SPECIALS):]
 
     def __len__(self) -> int:
         return len(self.tokens)

@@ -13,6 +13,9 @@ from seq2seq_keras.export import tf_detokenize, tf_normalize, tf_tokenize
 SENTENCES = ["I am cold.", "Where's the station?", "Tom's well-known (really) 3.5 km away!",
              "Hé\u202f: ça va\u00a0?", "J\u2019ai  faim", "", "   ", "unknownword zzz",
              "☃ snow", "Cafe\u0301 cre\u0300me", "x " * 40]
+# Typed as people type, and paragraphs: the export tidies and splits them as `translate`.
+TYPED = ["i am cold", "I AM COLD. WHERE IS THE STATION", "where's the station",
+         "I am cold. Where's the station? J'ai faim."]
 
 
 def test_tf_text_ops_match_the_python_ones():
@@ -57,10 +60,10 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
     assert main(["export", "--model", model_dir, "--output", export_dir]) == 0
     # The export keeps [UNK] (documented), so compare with the model's own output; a
     # sentence longer than any in training is translated too, with its own limit.
+    inputs = SENTENCES + TYPED
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", s2s.LongSentenceWarning)
-        expected = translator.translate(SENTENCES, replace_unknown=False,
-                                        split_sentences=False)
+        expected = translator.translate(inputs, replace_unknown=False)
     assert expected[SENTENCES.index("")] == ""
     assert not translator.fits(SENTENCES[-1])  # longer than max_source_length
     # A fresh interpreter that never imports seq2seq_keras.
@@ -69,7 +72,7 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
               "out = f(inputs=tf.constant(json.loads(sys.argv[2])))['outputs'].numpy(); "
               "assert 'seq2seq_keras' not in sys.modules; "
               "print(json.dumps([x.decode() for x in out]))")
-    result = subprocess.run([sys.executable, "-c", script, export_dir, json.dumps(SENTENCES)],
+    result = subprocess.run([sys.executable, "-c", script, export_dir, json.dumps(inputs)],
                             capture_output=True, text=True, check=True, cwd=tmp_path,
                             env={"PYTHONPATH": "", "PATH": "/usr/bin:/bin"})
     assert "seq2seq_keras" not in result.stderr
@@ -82,15 +85,21 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
 @pytest.mark.parametrize("name", ["en_fr", "transformer"])
 def test_shipped_model_export_equals_translate_on_1000_test_sentences(tmp_path, name):
     """The serving door and the Python door give the shipped models' users the same
-    strings: 1,000 test sentences of every length, each model's default strategy."""
+    strings: 1,000 inputs made of test sentences of every length, clean, typed (lower
+    case, no final mark), in capitals and as paragraphs of two or three sentences,
+    each model's default strategy."""
     import random
 
     from seq2seq_keras.evaluation import split_references
 
     translator = s2s.load_translator(name)
     sources = [s for s in split_references(translator.config, "test") if translator.fits(s)]
-    sources = random.Random(0).sample(sources, 1000)
-    expected = translator.translate(sources, replace_unknown=False, split_sentences=False)
+    rng = random.Random(0)
+    sources = rng.sample(sources, 1200)
+    paragraphs = [" ".join(sources[i:i + rng.choice([2, 3])]) for i in range(1000, 1200, 2)]
+    sources = (sources[:600] + [s.lower().rstrip(".!?") for s in sources[600:800]]
+               + [s.upper() for s in sources[800:900]] + paragraphs)
+    expected = translator.translate(sources, replace_unknown=False)
     export_dir = str(tmp_path / "export")
     assert main(["export", "--model", name, "--output", export_dir]) == 0
     (tmp_path / "sources.json").write_text(json.dumps(sources))
@@ -107,3 +116,41 @@ def test_shipped_model_export_equals_translate_on_1000_test_sentences(tmp_path, 
     exported = json.loads(result.stdout.strip().splitlines()[-1])
     differ = [(s, e, x) for s, e, x in zip(sources, expected, exported, strict=True) if e != x]
     assert not differ, f"{len(differ)} of 1000 differ, e.g. {differ[:3]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["blog_char", "en_fr", "transformer"])
+def test_graph_pipeline_gives_the_shipped_models_their_training_ids(name):
+    """On every line of the shipped corpus, the export's TF ops (normalization from the
+    raw text, tokenization, vocabulary lookup or SentencePiece) give the source ids
+    that `Vocabulary.encode` gave in training, and decode the French ids to the text
+    that `Vocabulary.decode` gives."""
+    import gzip
+
+    import numpy as np
+    import tensorflow as tf
+
+    from seq2seq_keras.export import Serving
+
+    translator = s2s.load_translator(name)
+    serving = Serving(translator)
+    with gzip.open(s2s.data.default_corpus_path(), "rt", encoding="utf-8") as handle:
+        columns = [line.rstrip("\n").split("\t") for line in handle]
+    sources = [c[0] for c in columns]
+    targets = [s2s.normalize(c[1]) for c in columns]
+    source_vocab, target_vocab = translator.source_vocab, translator.target_vocab
+    for start in range(0, len(columns), 20_000):
+        batch = sources[start:start + 20_000]
+        ids = serving.encode(tf_normalize(tf.constant(batch))).to_list()
+        expected = [source_vocab.encode(s2s.normalize(s)) for s in batch]
+        differ = [(s, e, i) for s, e, i in zip(batch, expected, ids, strict=True) if e != i]
+        assert not differ, f"{len(differ)} sources differ, e.g. {differ[:2]}"
+        encoded = [target_vocab.encode(t, add_start_end=True)
+                   for t in targets[start:start + 20_000]]
+        padded = np.zeros((len(encoded), max(map(len, encoded))), np.int32)
+        for row, t in zip(padded, encoded):
+            row[:len(t)] = t
+        decoded = [t.decode() for t in serving.decode(tf.constant(padded)).numpy()]
+        expected = [target_vocab.decode(t) for t in encoded]
+        differ = [(e, d) for e, d in zip(expected, decoded, strict=True) if e != d]
+        assert not differ, f"{len(differ)} targets differ, e.g. {differ[:2]}"

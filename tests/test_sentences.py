@@ -50,7 +50,7 @@ def test_tidy_typing_undoes_how_people_type(typed, tidied):
 
 
 def test_tidy_typing_restores_names_the_vocabulary_knows():
-    known = {"I", "met", "Tom", "in", "Paris", "paris"}.__contains__
+    known = {"I", "met", "Tom", "in", "Paris", "paris"}
     # "tom" is unknown and "Tom" known: a name. "paris" is known as typed: kept.
     assert tidy_typing("i met tom in paris", known) == "I met Tom in paris"
 

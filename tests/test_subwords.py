@@ -50,10 +50,11 @@ def test_subword_vocabulary_is_seeded_and_saved_whole(corpus, french):
     assert other.size == 500  # another seed trains a model too (maybe the same one)
 
 
-def test_knows_word_restores_names_in_typed_input(corpus):
+def test_whole_words_restore_names_in_typed_input(corpus):
     english = s2s.Vocabulary.build(corpus[0], level="subword", max_tokens=800)
-    assert english.knows_word("Tom") and not english.knows_word("tom")
-    assert s2s.sentences.tidy_typing("tom is here", english.knows_word) == "Tom is here"
+    words = english.whole_words()
+    assert "Tom" in words and "tom" not in words
+    assert s2s.sentences.tidy_typing("tom is here", words) == "Tom is here"
 
 
 @pytest.mark.parametrize("texts, size, message", [
