@@ -1,8 +1,10 @@
 """The encoder-decoder: one set of named layers, wired into three graphs.
 
-* the **training model** (teacher forcing): `[source, target_in] -> probabilities`;
+* the **training model** (teacher forcing): `[source, target_in] -> logits` (the loss
+  takes logits: no softmax in the training graph);
 * the **encoder model**: `source -> [h, c]`;
-* the **decoder model**: `[token, h, c] -> [probabilities, h, c]`, one step.
+* the **decoder model**: `[token, h, c] -> [probabilities, h, c]`, one step (the
+  blog's, with the softmax on the same logits).
 (`config.architecture="transformer"` builds the same three from `transformer`.)
 
 All three are wired by the same two functions, `_encode` and `_decode`, from the
@@ -75,6 +77,8 @@ class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
     propagating masks to the model output. The classic example averages over padded
     positions too, which makes its loss look smaller than the per-token loss.
 
+    It takes logits, as the models give them (`p = softmax(logits)`).
+
     Args:
         label_smoothing: the target distribution puts `1 - label_smoothing` on the
             reference token and spreads `label_smoothing` evenly over all `K` tokens,
@@ -87,10 +91,9 @@ class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
         self.label_smoothing = float(label_smoothing)
 
     def call(self, y_true, y_pred):
-        loss = keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+        loss = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
         if self.label_smoothing:
-            # The same clipping as Keras' cross-entropy on probabilities.
-            uniform = -ops.mean(ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=-1)
+            uniform = -ops.mean(ops.log_softmax(y_pred, axis=-1), axis=-1)
             loss = (1.0 - self.label_smoothing) * loss + self.label_smoothing * uniform
         return loss
 
@@ -203,8 +206,9 @@ def _make_layers(config: Config, source_vocab_size: int, target_vocab_size: int)
         "encoder_rnn": encoder_rnn,
         "decoder_embedding": _token_layer(config, target_vocab_size, "decoder"),
         "decoder_rnn": decoder_rnn,
-        "decoder_dense": keras.layers.Dense(
-            target_vocab_size, activation="softmax", name="decoder_dense"),
+        # Logits: the loss takes them (a softmax inside the training graph would only
+        # be undone by the log of the cross-entropy); the decoder model adds it.
+        "decoder_dense": keras.layers.Dense(target_vocab_size, name="decoder_dense"),
     }
     if config.attention is not None:
         layers["attention"] = get_attention(config.attention, config.attention_dim)
@@ -250,7 +254,7 @@ def _encode(layers: dict, source):
 
 
 def _decode(layers: dict, tokens, states, memory):
-    """Target ids, initial states, memory -> `(probabilities, states, attention weights)`.
+    """Target ids, initial states, memory -> `(logits, states, attention weights)`.
 
     During training `tokens` is the whole shifted target (teacher forcing); at
     inference it is one token, and the returned states feed the next step. Decoder
@@ -284,8 +288,9 @@ def build_training_model(config: Config, source_vocab_size: int,
 
     Returns:
         A `keras.Model` with inputs `encoder_inputs` `(batch, source_time)` and
-        `decoder_inputs` `(batch, target_time)` (integer ids) and output
-        probabilities `(batch, target_time, target_vocab_size)`.
+        `decoder_inputs` `(batch, target_time)` (integer ids) and output logits
+        `(batch, target_time, target_vocab_size)` (the loss takes logits;
+        `keras.ops.softmax` of them gives the probabilities).
 
     Example:
 
@@ -306,8 +311,8 @@ def build_training_model(config: Config, source_vocab_size: int,
     # The encoder's final [h, c] are the decoder's initial state; the decoder reads
     # the target shifted right (teacher forcing): at step t it sees the true token t-1.
     memory, states = _encode(layers, encoder_inputs)
-    probabilities, _, _ = _decode(layers, decoder_inputs, states, memory)
-    return keras.Model([encoder_inputs, decoder_inputs], probabilities, name="seq2seq")
+    logits, _, _ = _decode(layers, decoder_inputs, states, memory)
+    return keras.Model([encoder_inputs, decoder_inputs], logits, name="seq2seq")
 
 
 def _layers_of(model: keras.Model) -> dict:
@@ -361,7 +366,10 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     if memory:
         input_memory = (keras.Input(shape=(None, memory[0].shape[-1]), name="encoder_outputs"),
                         keras.Input(shape=(None,), name="source_mask"))
-    probabilities, new_states, _ = _decode(layers, tokens, input_states, input_memory)
+    logits, new_states, _ = _decode(layers, tokens, input_states, input_memory)
+    # The blog's decoder model gives probabilities. An `Activation`, not a `Softmax`
+    # layer: the latter would apply the target mask that Keras carries to the logits.
+    probabilities = keras.layers.Activation("softmax", name="decoder_softmax")(logits)
     decoder_model = keras.Model([tokens, *input_states, *input_memory],
                                 [probabilities, *new_states, *input_memory],
                                 name="decoder_model")

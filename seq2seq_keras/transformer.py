@@ -5,7 +5,7 @@ strategies, `Translator` and saving work unchanged:
 
 * `build_transformer(config, source_vocab_size, target_vocab_size)`: the
   teacher-forced training graph, `[source ids, target ids shifted right] ->
-  probabilities`, its layers named;
+  logits`, its layers named;
 * `build_transformer_inference(model)`: `(encoder_model, decoder_model)` over the
   same layers. `encoder_model(source) -> state`; `decoder_model([token, *state]) ->
   [probabilities, *state]` decodes **one new position** per call: the keys and
@@ -73,7 +73,7 @@ class SinePositionEmbedding(keras.layers.Layer):
 
 
 class TiedOutput(keras.layers.Layer):
-    """`softmax(x @ E^T + b)`: the output layer over the target vocabulary with the
+    """`x @ E^T + b`, logits: the output layer over the target vocabulary with the
     target embedding matrix `E` of `embedding` (a `SinePositionEmbedding`), and a
     bias of its own. The matrix is trained once, by both uses."""
 
@@ -90,7 +90,7 @@ class TiedOutput(keras.layers.Layer):
 
     def call(self, x):
         matrix = self._tied[0].embedding.embeddings
-        return ops.softmax(ops.matmul(x, ops.transpose(ops.cast(matrix, x.dtype))) + self.bias)
+        return ops.matmul(x, ops.transpose(ops.cast(matrix, x.dtype))) + self.bias
 
 
 def is_transformer(model: keras.Model) -> bool:
@@ -109,7 +109,7 @@ def _layers(config: Config, source_vocab_size: int, target_vocab_size: int) -> d
               "dropout": keras.layers.Dropout(config.dropout, name="dropout")}
     layers["decoder_dense"] = (
         TiedOutput(layers["decoder_positions"], name="decoder_dense") if config.tie_embeddings
-        else keras.layers.Dense(target_vocab_size, activation="softmax", name="decoder_dense"))
+        else keras.layers.Dense(target_vocab_size, name="decoder_dense"))  # logits
     for k in range(config.num_layers):
         for side, attentions in (("encoder", ("self",)), ("decoder", ("self", "cross"))):
             for kind in attentions:
@@ -144,7 +144,7 @@ def _encode(layers, source, num_layers):
 
 
 def _decode(layers, tokens, memory, mask, num_layers, scores=False):
-    """Teacher-forced decoder: `probabilities (batch, T, vocab)`; with `scores`, also
+    """Teacher-forced decoder: `logits (batch, T, vocab)`; with `scores`, also
     the last block's cross-attention weights, averaged over heads `(batch, T, S)`."""
     x = layers["dropout"](layers["decoder_positions"](tokens))
     weights = None
@@ -160,8 +160,8 @@ def _decode(layers, tokens, memory, mask, num_layers, scores=False):
             out = cross(h, memory, attention_mask=mask)
         x = x + layers["dropout"](out)
         x = _feed_forward(layers, "decoder", k, x)
-    probabilities = layers["decoder_dense"](layers["decoder_norm"](x))
-    return (probabilities, ops.mean(weights, axis=1)) if scores else probabilities
+    logits = layers["decoder_dense"](layers["decoder_norm"](x))
+    return (logits, ops.mean(weights, axis=1)) if scores else logits
 
 
 def build_transformer(config: Config, source_vocab_size: int,
@@ -171,8 +171,8 @@ def build_transformer(config: Config, source_vocab_size: int,
     source = keras.Input(shape=(None,), dtype="int32", name="encoder_inputs")
     tokens = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
     memory, mask = _encode(layers, source, config.num_layers)
-    probabilities = _decode(layers, tokens, memory, mask, config.num_layers)
-    model = keras.Model([source, tokens], probabilities, name="transformer")
+    logits = _decode(layers, tokens, memory, mask, config.num_layers)
+    model = keras.Model([source, tokens], logits, name="transformer")
     # The longest output a search may write for a source width (as
     # `search.Searcher.output_limit`), which sizes the decoding caches.
     model.output_capacity = _capacity(config.max_source_length, config.max_target_length)
@@ -255,7 +255,7 @@ class _DecoderStep(keras.Model):
             x = x + cross.output_dense(out)
             x = _feed_forward(layers, "decoder", k, x)
             new_caches += [cross_keys, cross_values, keys, values]
-        probabilities = layers["decoder_dense"](layers["decoder_norm"](x))
+        probabilities = ops.softmax(layers["decoder_dense"](layers["decoder_norm"](x)))
         return [probabilities, memory, mask, position + 1, *new_caches]
 
 

@@ -20,9 +20,12 @@ def _ids(rng, rows, length, vocab):
 
 def test_training_graph_shapes_and_names(model):
     rng = np.random.default_rng(0)
-    probs = model({"encoder_inputs": _ids(rng, 3, 5, SRC), "decoder_inputs": _ids(rng, 3, 7, TGT)})
-    assert probs.shape == (3, 7, TGT)
-    np.testing.assert_allclose(np.sum(probs, axis=-1), 1.0, rtol=1e-5)
+    logits = model({"encoder_inputs": _ids(rng, 3, 5, SRC),
+                    "decoder_inputs": _ids(rng, 3, 7, TGT)})
+    assert logits.shape == (3, 7, TGT)
+    # Logits, not probabilities: no softmax in the training graph (the loss takes logits).
+    assert not np.allclose(np.sum(logits, axis=-1), 1.0)
+    assert model.get_layer("decoder_dense").activation is keras.activations.linear
     names = {layer.name for layer in model.layers}
     assert {"encoder_inputs", "decoder_inputs", "encoder_lstm", "decoder_lstm",
             "decoder_dense"} <= names
@@ -69,7 +72,8 @@ def test_inference_graphs_share_layers_and_match_teacher_forcing(variant, tiny_c
     rng = np.random.default_rng(2)
     source, target = _ids(rng, 2, 5, SRC), _ids(rng, 2, 6, TGT)
     source[1, 3:] = 0  # a padded source: attention must ignore the padding
-    expected = model({"encoder_inputs": source, "decoder_inputs": target}).numpy()
+    logits = model({"encoder_inputs": source, "decoder_inputs": target})
+    expected = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
     state = s2s.decoding.encode(encoder_model, source)
     config = tiny_config.replace(**VARIANTS[variant])
     units = 16 if config.bidirectional else 8
@@ -78,7 +82,7 @@ def test_inference_graphs_share_layers_and_match_teacher_forcing(variant, tiny_c
     assert len(state) == per_layer * config.num_layers + memory
     assert all(s.shape == (2, units) for s in state[:per_layer * config.num_layers])
     # Feeding the decoder model one token at a time, carrying its state, gives the
-    # same probabilities as the teacher-forced training graph.
+    # probabilities of the teacher-forced training graph's logits.
     for t in range(target.shape[1]):
         probs, *state = decoder_model([keras.ops.convert_to_tensor(target[:, t:t + 1]), *state])
         np.testing.assert_allclose(probs[:, 0], expected[:, t], atol=1e-5)
@@ -90,7 +94,8 @@ def test_masked_loss_ignores_padding():
     y_true = np.array([[5, 6, 0, 0], [7, 8, 9, 0]], "int32")
     per_token = -np.log(np.take_along_axis(y_pred, y_true[..., None], -1)[..., 0])
     expected = per_token[y_true != 0].mean()
-    loss = MaskedSparseCategoricalCrossentropy()(y_true, y_pred)
+    # The loss takes logits: log p is one set of logits whose softmax is p.
+    loss = MaskedSparseCategoricalCrossentropy()(y_true, np.log(y_pred))
     np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
 
 
@@ -105,11 +110,12 @@ def test_label_smoothing_is_cross_entropy_with_a_smoothed_target():
     per_token = -(target * np.log(y_pred)).sum(-1)
     expected = per_token[y_true != 0].mean()
     loss_fn = MaskedSparseCategoricalCrossentropy(label_smoothing=smoothing)
-    np.testing.assert_allclose(float(loss_fn(y_true, y_pred)), expected, rtol=1e-5)
+    logits = np.log(y_pred)
+    np.testing.assert_allclose(float(loss_fn(y_true, logits)), expected, rtol=1e-5)
     # More than the plain loss (the smoothed target has entropy), and it survives a
     # saved config.
-    assert float(loss_fn(y_true, y_pred)) > float(
-        MaskedSparseCategoricalCrossentropy()(y_true, y_pred))
+    assert float(loss_fn(y_true, logits)) > float(
+        MaskedSparseCategoricalCrossentropy()(y_true, logits))
     restored = MaskedSparseCategoricalCrossentropy.from_config(loss_fn.get_config())
     assert restored.label_smoothing == smoothing
 

@@ -221,9 +221,9 @@ def test_label_smoothing_trains_on_the_smoothed_loss_and_reports_the_plain_one(t
     model = s2s.load_translator(str(tmp_path)).model
     prepared = s2s.prepare_data(config)
     source, target = prepared.validation
-    probabilities = model.predict([source, target[:, :-1]], verbose=0)
+    logits = model.predict([source, target[:, :-1]], verbose=0)
     labels = target[:, 1:]
-    per_token = keras.ops.convert_to_numpy(plain(labels, probabilities))
+    per_token = keras.ops.convert_to_numpy(plain(labels, logits, from_logits=True))
     expected = per_token[labels != 0].mean()
     assert result.metrics["val_loss_per_token"] == pytest.approx(expected, rel=1e-3)
     assert result.metrics["val_loss_per_token"] < best
