@@ -105,11 +105,13 @@ class Serving(tf.Module):
         self.target_tokens = tf.constant(target_tokens)
         self.known = (None if config.level == "char"
                       else known_words(translator.source_vocab.whole_words()))
+        characters = translator.source_vocab.readable_characters()
+        self.readable = None if characters is None else known_words(characters)
         self.encoder_model = translator.encoder_model
         self.step = decoding.make_step(translator.decoder_model)
 
     def translate(self, texts):
-        typed, sentences = tf_sentences(tf_normalize(texts), self.known)
+        typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable)
         # One more sentence, empty, so that the batch is never empty (dropped below).
         flat = tf.concat([sentences.flat_values, [""]], 0)
         characters = tf.strings.length(tf.concat([typed.flat_values, [""]], 0),

@@ -12,9 +12,14 @@ For `translate` and `sample` (a string, or a list of strings; anything else is a
   translated in one batch, and the translations joined with spaces: one string out
   per string in;
 * each sentence is normalized as the corpus was (`data.normalize`);
-* an empty or whitespace-only string translates to `""`;
+* for a subword model, the characters it never read (not in its pieces, and not a
+  Latin letter: an emoji, a word in another script) are left out with the spaces
+  before them (`sentences.tf_drop_unreadable`): spelled in byte pieces, which its
+  training text hardly held, they made it invent a long sentence;
+* an empty or whitespace-only string translates to `""` (so does one of characters
+  the model never read only);
 * unknown characters or words become `[UNK]` (never a `KeyError`; a subword model
-  spells them with byte pieces);
+  spells a Latin letter it never saw with byte pieces);
 * a sentence of more than `config.max_source_length` tokens, longer than any the
   model has seen, is still translated (the encoder is recurrent and takes any
   length), with a `LongSentenceWarning`; its output limit grows in proportion
@@ -135,7 +140,9 @@ class SourceText:
         if self._sentences is None:
             known = None if self.vocab.level == "char" else known_words(
                 self.vocab.whole_words())
-            self._sentences = tf.function(lambda text: tf_sentences(text, known),
+            characters = self.vocab.readable_characters()
+            readable = None if characters is None else known_words(characters)
+            self._sentences = tf.function(lambda text: tf_sentences(text, known, readable),
                                           input_signature=[tf.TensorSpec([None], tf.string)])
         return self._sentences(tf.constant(texts, tf.string))
 

@@ -49,8 +49,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 __all__ = ["split_sentences", "join_sentences", "tidy_typing", "end_sentence", "known_words",
-           "tf_tidy_typing", "tf_split_sentences", "tf_end_sentence", "tf_sentences",
-           "tf_join_sentences", "ABBREVIATIONS", "QUESTION_WORDS"]
+           "tf_drop_unreadable", "tf_tidy_typing", "tf_split_sentences", "tf_end_sentence",
+           "tf_sentences", "tf_join_sentences", "ABBREVIATIONS", "QUESTION_WORDS"]
 
 ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "vs"})
 
@@ -68,6 +68,8 @@ _CAPITAL = "\ue000"   # upper-case the next character
 _CUT = "\ue001"       # a sentence ends here
 _DOT = "\ue002"       # a "." that does not end a sentence (an abbreviation)
 _PIECE = "\ue003"     # between a run of letters and the rest
+_DROP = "\ue004"      # a character the model never read
+_MARKERS = "[\ue000-\ue004]"
 
 _LONE_I = r"(^|[^\pL\pN_'])i($|[\s',!?;:…]|\.$|\.[^\pL])"
 _SENTENCE_START = r"(^|[.!?…][\"'»)\]]*\s+)([\"'«(\[¿¡]*)(\p{Ll}+)([^\pL]|$)"
@@ -75,9 +77,6 @@ _ABBREVIATION = (r"(^|[\s\"'«“‘(\[¿¡])((?i:" + "|".join(sorted(ABBREVIATI
                  r")|\pL[\pL.]*\.\pL+|\p{Lu})\.(\s)")
 _END = r"([.!?…]+[\"'»”’)\]]*)(\s+[\"'«“‘(\[¿¡]*\p{Lu})"
 _ENDED = r".*[.!?…][\"'»)\]]*"
-
-
-_MARKERS = "[\ue000-\ue003]"
 
 
 def _upper(text):
@@ -107,8 +106,9 @@ def _replace_twice(text, pattern, rewrite):
 
 
 def known_words(words) -> tf.lookup.StaticHashTable:
-    """A table of the words a model knows whole, for the name rule of `tf_tidy_typing`:
-    1 for a word in `words`, 0 for any other string."""
+    """A table of the words a model knows whole, for the name rule of `tf_tidy_typing`
+    (or of the characters it reads, for `tf_drop_unreadable`): 1 for a string in
+    `words`, 0 for any other."""
     words = sorted(set(words)) or [_MARKERS]  # a key no text holds
     return tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
         tf.constant(words, tf.string), tf.ones([len(words)], tf.int32)), default_value=0)
@@ -150,6 +150,22 @@ def tf_tidy_typing(text, known=None):
         pieces.with_flat_values(tf.where(restore, capitalized, words)), axis=-1)
 
 
+def tf_drop_unreadable(text, readable):
+    """`(batch,)` strings without the characters a model never read (an emoji, a word
+    in another script): those not in the `known_words(...)` table `readable`, other than
+    Latin letters and whitespace. Each goes with the spaces before it: `I am cold 😀.`
+    gives `I am cold.`"""
+    chars = tf.strings.unicode_split(text, "UTF-8")
+    values = chars.flat_values
+    keep = (tf.equal(readable.lookup(values), 1)
+            | tf.strings.regex_full_match(values, r"[\s\p{Latin}]"))
+    text = tf.strings.reduce_join(chars.with_flat_values(
+        tf.where(keep, values, _DROP)), axis=-1)
+    text = tf.strings.regex_replace(text, rf"\s*(?:{_DROP}\s*)+([.,!?…;:])", r"\1")
+    text = tf.strings.regex_replace(text, rf"\s*(?:{_DROP}\s*)+", " ")
+    return tf.strings.strip(text)
+
+
 def tf_split_sentences(text):
     """`split_sentences` on `(batch,)` strings: a ragged `(batch, sentences)` tensor."""
     text = tf.strings.regex_replace(text, _MARKERS, "")
@@ -174,10 +190,14 @@ def tf_end_sentence(sentences):
     return tf.where(ended, sentences, sentences + tf.where(question, "?", "."))
 
 
-def tf_sentences(text, known=None):
+def tf_sentences(text, known=None, readable=None):
     """The sentences `Translator.translate` translates for `(batch,)` normalized strings:
-    typing tidied, split, and without their final marks (to check their length as
-    typed) and with them: two ragged `(batch, sentences)` tensors."""
+    without the characters the model never read (with a `readable` table: see
+    `tf_drop_unreadable`), typing tidied (`known`: see `tf_tidy_typing`), split, and
+    without their final marks (to check their length as typed) and with them: two
+    ragged `(batch, sentences)` tensors."""
+    if readable is not None:
+        text = tf_drop_unreadable(text, readable)
     typed = tf_split_sentences(tf_tidy_typing(text, known))
     return typed, typed.with_flat_values(tf_end_sentence(typed.flat_values))
 

@@ -122,6 +122,17 @@ class Vocabulary:
             return self._pieces.tokenize(text)
         return self._tokenizer(self.level)(text)
 
+    def readable_characters(self) -> list[str] | None:
+        """At subword level, the characters of the pieces (other than `▁`): what the
+        model reads as text, where any other character is spelled in bytes, which the
+        training text rarely held (`sentences.tf_drop_unreadable`). `None` at the other
+        levels, whose unknown characters or words become `[UNK]`."""
+        if self.level != "subword":
+            return None
+        return sorted({c for t in self.tokens[len(_SPECIALS):]
+                       if not re.fullmatch(r"<0x[0-9A-F]{2}>", t)
+                       for c in t.replace("\u2581", "")})
+
     def whole_words(self) -> list[str]:
         """The words that are one token as written (at subword level, the pieces that
         open a word: `▁Tom` gives `Tom`); `[]` at char level. `sentences.tidy_typing`

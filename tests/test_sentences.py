@@ -75,3 +75,17 @@ def test_the_shipped_model_translates_typed_text_as_clean_text():
     assert translator.translate(typed) == expected
     assert translator.translate(capitals) == expected
     assert translator.split("I AM COLD. WHERE IS TOM") == ["I am cold.", "Where is Tom?"]
+
+
+def test_characters_the_shipped_model_never_read_are_left_out():
+    """An emoji or a word in another script was never in the English training text:
+    spelled in byte pieces, it made the default model write a long invented sentence.
+    It is left out (with the spaces before it); a sentence of nothing else gives ""."""
+    translator = s2s.load_translator()
+    readable = set(translator.source_vocab.readable_characters())
+    assert {"a", "Z", "?", "'", "0"} <= readable and not {"😀", "п"} & readable
+    assert translator.split("I am cold 😀") == translator.split("I 😀 am cold.") == [
+        "I am cold."]
+    assert translator.translate(["😀😀", "Привет", "你好", "I am cold 😀"]) == [
+        "", "", "", translator.translate("I am cold.")]
+    assert translator.split("Zoë est là") == ["Zoë est là."]  # Latin letters stay
