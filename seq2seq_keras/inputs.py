@@ -137,13 +137,19 @@ class SourceText:
     def _tf_sentences(self, texts):
         # Traced once (a batch of any size): called eagerly, the rules' few dozen
         # string ops cost about 70 ms a call, which a piped line would pay each time.
+        # No AutoGraph: the rules have no Python control flow to convert.
         if self._sentences is None:
             known = None if self.vocab.level == "char" else known_words(
                 self.vocab.whole_words())
             characters = self.vocab.readable_characters()
             readable = None if characters is None else known_words(characters)
-            self._sentences = tf.function(lambda text: tf_sentences(text, known, readable),
-                                          input_signature=[tf.TensorSpec([None], tf.string)])
+
+            def sentences(text):
+                return tf_sentences(text, known, readable)
+
+            self._sentences = tf.function(
+                sentences, input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False)
         return self._sentences(tf.constant(texts, tf.string))
 
     def encode(self, sentence: str) -> list[int]:
