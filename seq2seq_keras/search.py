@@ -8,6 +8,7 @@ input order.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import tensorflow as tf
@@ -16,6 +17,20 @@ from . import decoding
 from .text import pad_ids
 
 __all__ = ["Searcher", "padded"]
+
+
+class _OneFunctionPerStrategy(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning about the search
+    functions: a `Searcher` traces one on purpose for each strategy (a sampling seed
+    or temperature is a strategy of its own), which TensorFlow counts as retracing."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message
+                    and "Searcher.compiled" in message)
+
+
+tf.get_logger().addFilter(_OneFunctionPerStrategy())
 
 
 def padded(rows) -> tf.Tensor:

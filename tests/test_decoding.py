@@ -130,6 +130,22 @@ def test_translator_searches_trace_once_and_agree(tiny_config):
         function = translator.compiled_search(strategy)
         assert function.experimental_get_tracing_count() == 1, strategy
     assert translator.translate(sentences, jit_compile=True) == greedy
+    # A function per sampling seed is by design: TensorFlow's retracing warning about
+    # it (after five) is dropped, so a notebook that samples many seeds stays quiet.
+    import logging
+
+    import tensorflow as tf
+
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    tf.get_logger().addHandler(handler)
+    try:
+        for seed in range(8):
+            translator.sample(sentences[:2], seed=seed)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [m for m in seen if "retracing" in m]
 
 
 def test_strategies_are_objects_that_carry_their_options(tiny_config):
