@@ -33,8 +33,8 @@ import tensorflow as tf
 import tensorflow_text
 
 from . import decoding
-from .inputs import MAX_SENTENCE_CHARACTERS
-from .sentences import known_words, tf_join_sentences, tf_sentences
+from .inputs import MAX_SENTENCE_CHARACTERS, rule_tables
+from .sentences import tf_join_sentences, tf_sentences
 from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID
 
 __all__ = ["export_translator", "Serving", "tf_normalize", "tf_tokenize", "tf_detokenize"]
@@ -103,10 +103,7 @@ class Serving(tf.Module):
         target_tokens = list(translator.target_vocab.tokens)
         target_tokens[1] = UNK if config.level == "word" else "\ufffd"
         self.target_tokens = tf.constant(target_tokens)
-        self.known = (None if config.level == "char"
-                      else known_words(translator.source_vocab.whole_words()))
-        characters = translator.source_vocab.readable_characters()
-        self.readable = None if characters is None else known_words(characters)
+        self.known, self.readable = rule_tables(translator.source_vocab)
         self.encoder_model = translator.encoder_model
         self.step = decoding.make_step(translator.decoder_model)
 

@@ -102,6 +102,15 @@ def as_texts(sentences):
     return single, texts
 
 
+def rule_tables(vocab: Vocabulary):
+    """The tables the input rules read for `vocab`: `sentences.tf_sentences`'s `known`
+    (whole words, for names) and `readable` (characters), `None` where a rule does not
+    apply (no names at char level, no unreadable characters but at subword level)."""
+    known = None if vocab.level == "char" else known_words(vocab.whole_words())
+    characters = vocab.readable_characters()
+    return known, None if characters is None else known_words(characters)
+
+
 @dataclasses.dataclass
 class Inputs:
     """Input strings cut into sentences (`SourceText.inputs`).
@@ -139,10 +148,7 @@ class SourceText:
         # string ops cost about 70 ms a call, which a piped line would pay each time.
         # No AutoGraph: the rules have no Python control flow to convert.
         if self._sentences is None:
-            known = None if self.vocab.level == "char" else known_words(
-                self.vocab.whole_words())
-            characters = self.vocab.readable_characters()
-            readable = None if characters is None else known_words(characters)
+            known, readable = rule_tables(self.vocab)
 
             def sentences(text):
                 return tf_sentences(text, known, readable)
@@ -173,11 +179,12 @@ class SourceText:
             TypeError: if `text` is not a string.
             SentenceTooLongError: if a sentence is over `MAX_SENTENCE_CHARACTERS`.
         """
+        as_texts([text])
         return self._split_all([text])[0]
 
     def _split_all(self, texts: list[str]) -> list[list[str]]:
-        """`split` of each of `texts` (strings), in one call of the TF ops."""
-        as_texts(texts)
+        """`split` of each of `texts` (strings, checked by `as_texts`), in one call of
+        the TF ops."""
         if not texts:
             return []
         typed, ended = self._tf_sentences([normalize(t) for t in texts])
