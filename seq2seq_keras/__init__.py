@@ -6,8 +6,8 @@
 
 Layers, lowest first (a module imports only from those before it):
 data, text, subwords, sentences, config -> inputs, datasets, unknown -> cells,
-attention -> models -> decoding -> strategies, search -> saving -> translator ->
-evaluation, interactive, export, training, benchmark -> cli.
+attention, decoding -> transformer -> losses -> models -> strategies, search ->
+saving -> translator -> evaluation, interactive, export, training, benchmark -> cli.
 
 The names below are imported on first use (PEP 562), so `import seq2seq_keras`
 and the command line's `--help` and `--version` do not start TensorFlow; the
@@ -43,6 +43,7 @@ _EXPORTS = {
     "evaluate_translator": "evaluation",
     "build_inference_models": "models",
     "build_training_model": "models",
+    "Seq2Seq": "models",
     "compile_model": "models",
     "BeamSearch": "strategies",
     "Greedy": "strategies",

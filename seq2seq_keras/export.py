@@ -104,8 +104,11 @@ class Serving(tf.Module):
         target_tokens[1] = UNK if config.level == "word" else "\ufffd"
         self.target_tokens = tf.constant(target_tokens)
         self.known, self.readable = rule_tables(translator.source_vocab)
-        self.encoder_model = translator.encoder_model
-        self.step = decoding.make_step(translator.decoder_model)
+        # The search runs over `Seq2Seq.encode` and `log_probs`. The export tracks the
+        # variables its function uses; attaching the step model here as well made
+        # SavedModel lose a lookup table of a Transformer's export ("untracked").
+        self.encoder_model = translator.seq2seq.encoder_model
+        self.seq2seq = translator.seq2seq
 
     def translate(self, texts):
         typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable)
@@ -148,7 +151,7 @@ class Serving(tf.Module):
         limits = decoding.output_limits(lengths, self.max_source_length,
                                         self.max_target_length)
         limits = tf.where(fits, limits, 1)
-        outputs, _ = self.strategy.search(self.step, decoding.encode(self.encoder_model, ids),
+        outputs, _ = self.strategy.search(self.seq2seq.log_probs, self.seq2seq.encode(ids),
                                           tf.reduce_max(tf.concat([limits, [1]], 0)), limits)
         text = self.decode(outputs[:, 0])
         return tf.where(fits, text, tf.zeros_like(text))

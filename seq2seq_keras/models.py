@@ -1,20 +1,26 @@
-"""The encoder-decoder: one set of named layers, wired into three graphs.
+"""The encoder-decoder: one set of named layers, wired into its graphs, and `Seq2Seq`.
 
 * the **training model** (teacher forcing): `[source, target_in] -> logits` (the loss
-  takes logits: no softmax in the training graph);
+  takes logits, `losses`: no softmax in the training graph);
 * the **encoder model**: `source -> [h, c]`;
 * the **decoder model**: `[token, h, c] -> [probabilities, h, c]`, one step (the
-  blog's, with the softmax on the same logits).
-(`config.architecture="transformer"` builds the same three from `transformer`.)
+  blog's, with the softmax on the same logits), and the **step model**, the same
+  graph without the softmax: `[token, h, c] -> [logits, h, c]`.
+(`config.architecture="transformer"` builds the same from `transformer`.)
 
-All three are wired by the same two functions, `_encode` and `_decode`, from the
-same layer objects; the inference graphs look the layers up by name
+All are wired by the same two functions, `_encode` and `_decode`, from the same
+layer objects; the inference graphs look the layers up by name
 (`model.get_layer("decoder_lstm")`), so they share the trained weights and can be
 rebuilt after loading the model in a fresh process. With attention, the state
 also carries the encoder outputs and the source mask (the attention "memory").
+
+`Seq2Seq(model)` is the trained model as the searches see it: `encode(source_ids)
+-> state` and `decode_step(tokens, state) -> (logits, state)`.
 """
 
 from __future__ import annotations
+
+import functools
 
 import keras
 from keras import ops
@@ -24,9 +30,13 @@ from .attention import DropMask, get_attention
 from .cells import CoupledLSTMCell, PeepholeLSTMCell
 from .config import Config
 
+# The loss, the metric and `compile_model` live in `losses`; they were defined here
+# first, and the notebooks still name them `s2s.models.*`.
+from .losses import MaskedAccuracy, MaskedSparseCategoricalCrossentropy, compile_model
+
 __all__ = ["OneHot", "MaskedAccuracy", "MaskedSparseCategoricalCrossentropy",
            "build_training_model", "build_attention_model", "build_inference_models",
-           "compile_model"]
+           "build_inference_graphs", "compile_model", "Seq2Seq"]
 
 
 @keras.saving.register_keras_serializable(package="seq2seq_keras")
@@ -67,81 +77,6 @@ class OneHot(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "num_tokens": self.num_tokens,
                 "mask_zero": self.mask_zero}
-
-
-@keras.saving.register_keras_serializable(package="seq2seq_keras")
-class MaskedSparseCategoricalCrossentropy(keras.losses.Loss):
-    """Cross-entropy per real target token: padding (id 0) is not a prediction.
-
-    The mask comes from the targets themselves, so it does not depend on Keras
-    propagating masks to the model output. The classic example averages over padded
-    positions too, which makes its loss look smaller than the per-token loss.
-
-    It takes logits, as the models give them (`p = softmax(logits)`).
-
-    Args:
-        label_smoothing: the target distribution puts `1 - label_smoothing` on the
-            reference token and spreads `label_smoothing` evenly over all `K` tokens,
-            so the loss is `(1 - e) * -log p[ref] + e * mean_k(-log p[k])`.
-    """
-
-    def __init__(self, label_smoothing=0.0, name="masked_sparse_categorical_crossentropy",
-                 **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.label_smoothing = float(label_smoothing)
-
-    def call(self, y_true, y_pred):
-        loss = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
-        if self.label_smoothing:
-            uniform = -ops.mean(ops.log_softmax(y_pred, axis=-1), axis=-1)
-            loss = (1.0 - self.label_smoothing) * loss + self.label_smoothing * uniform
-        return loss
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        losses = self.call(y_true, y_pred)
-        mask = ops.cast(ops.not_equal(y_true, 0), losses.dtype)
-        if sample_weight is not None:
-            mask = mask * ops.cast(sample_weight, losses.dtype)
-        return _scale_for_replicas(ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0))
-
-    def get_config(self):
-        return {**super().get_config(), "label_smoothing": self.label_smoothing}
-
-
-def _scale_for_replicas(loss):
-    # Under a tf.distribute strategy each replica's loss is divided by the replicas'
-    # number, so the summed gradients average them, as Keras' own losses do.
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas > 1:
-            loss = loss / replicas
-    return loss
-
-
-@keras.saving.register_keras_serializable(package="seq2seq_keras")
-class MaskedAccuracy(keras.metrics.Metric):
-    """Accuracy over real target tokens, accumulated exactly across batches.
-
-    The classic example reports 0.87 "accuracy" because it counts correctly predicted
-    padding; over real characters the same model scores 0.63.
-    """
-
-    def __init__(self, name="accuracy", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.correct = self.add_variable((), initializer="zeros", name="correct")
-        self.count = self.add_variable((), initializer="zeros", name="count")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = ops.cast(y_true, "int32")
-        mask = ops.cast(ops.not_equal(y_true, 0), self.dtype)
-        hits = ops.cast(ops.equal(ops.argmax(y_pred, axis=-1), y_true), self.dtype)
-        self.correct.assign_add(ops.sum(hits * mask))
-        self.count.assign_add(ops.sum(mask))
-
-    def result(self):
-        return ops.divide_no_nan(self.correct, self.count)
 
 
 def _token_layer(config: Config, vocab_size: int, side: str):
@@ -346,6 +281,13 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
           memory passed through unchanged, so that the output state of one step is
           the input state of the next, whatever the architecture.
     """
+    return build_inference_graphs(model)[:2]
+
+
+def build_inference_graphs(model: keras.Model):
+    """`(encoder_model, decoder_model, step_model)`: `build_inference_models`' two,
+    and the decoder model without its softmax, `[tokens, *state] -> [logits
+    (batch, steps, vocab), *state]` (the same graph; `Seq2Seq.decode_step` runs it)."""
     if transformer.is_transformer(model):
         return transformer.build_transformer_inference(model)
     layers = _layers_of(model)
@@ -367,13 +309,13 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
         input_memory = (keras.Input(shape=(None, memory[0].shape[-1]), name="encoder_outputs"),
                         keras.Input(shape=(None,), name="source_mask"))
     logits, new_states, _ = _decode(layers, tokens, input_states, input_memory)
+    inputs, states_out = [tokens, *input_states, *input_memory], [*new_states, *input_memory]
     # The blog's decoder model gives probabilities. An `Activation`, not a `Softmax`
     # layer: the latter would apply the target mask that Keras carries to the logits.
     probabilities = keras.layers.Activation("softmax", name="decoder_softmax")(logits)
-    decoder_model = keras.Model([tokens, *input_states, *input_memory],
-                                [probabilities, *new_states, *input_memory],
-                                name="decoder_model")
-    return encoder_model, decoder_model
+    decoder_model = keras.Model(inputs, [probabilities, *states_out], name="decoder_model")
+    step_model = keras.Model(inputs, [logits, *states_out], name="step_model")
+    return encoder_model, decoder_model, step_model
 
 
 def build_attention_model(model: keras.Model) -> keras.Model:
@@ -394,15 +336,44 @@ def build_attention_model(model: keras.Model) -> keras.Model:
     return keras.Model([source, tokens], weights, name="attention_model")
 
 
-def compile_model(model: keras.Model, config: Config) -> keras.Model:
-    """Compile with the config's optimizer and the masked loss and accuracy."""
-    options = {"learning_rate": transformer.WarmupSchedule(config.learning_rate,
-                                                           config.warmup_steps)
-               if config.warmup_steps else config.learning_rate}
-    if config.clipnorm:
-        options["clipnorm"] = config.clipnorm
-    optimizer = keras.optimizers.get({"class_name": config.optimizer, "config": options})
-    model.compile(optimizer=optimizer,
-                  loss=MaskedSparseCategoricalCrossentropy(config.label_smoothing),
-                  metrics=[MaskedAccuracy()])
-    return model
+class Seq2Seq:
+    """A trained encoder-decoder as a search sees it: `encode` and `decode_step`.
+
+    Over a training model of `build_training_model` (an LSTM or a Transformer, just
+    trained or just loaded), with its inference graphs (`build_inference_graphs`),
+    all sharing its weights:
+
+    * `encode(source_ids (batch, time)) -> state`, a tuple of `(batch, ...)`
+      tensors (`[h, c]`, then the attention memory; a Transformer's caches);
+    * `decode_step(tokens (batch,), state) -> (logits (batch, vocab), state)`: one
+      output position, the state of the next.
+
+    `log_probs` is `decode_step` with a log-softmax: the step function of the
+    searches (`decoding`, `strategies`). The blog's `encoder_model` and
+    `decoder_model` (probabilities) are here too, for its loop and the lessons.
+    """
+
+    def __init__(self, model: keras.Model):
+        self.model = model
+        self.encoder_model, self.decoder_model, self.step_model = build_inference_graphs(model)
+
+    def encode(self, source_ids, training=False) -> tuple:
+        """The decoder's initial state for a batch of source ids, as a tuple."""
+        state = self.encoder_model(source_ids, training=training)
+        # A one-layer GRU without attention has one state: Keras returns it bare.
+        return tuple(state) if isinstance(state, (list, tuple)) else (state,)
+
+    def decode_step(self, tokens, state):
+        """`(logits (batch, vocab), state)` after feeding `tokens (batch,)`."""
+        logits, *state = self.step_model([tokens[:, None], *state], training=False)
+        return logits[:, -1, :], tuple(state)
+
+    def log_probs(self, tokens, state):
+        """`decode_step` as log-probabilities: `log_softmax` of the logits."""
+        logits, state = self.decode_step(tokens, state)
+        return ops.log_softmax(logits, axis=-1), state
+
+    @functools.cached_property
+    def attention_model(self) -> keras.Model:
+        """`build_attention_model` of this model, built once."""
+        return build_attention_model(self.model)

@@ -39,17 +39,16 @@ def padded(rows) -> tf.Tensor:
 
 
 class Searcher:
-    """The searches of one model's encoder and one-step decoder.
+    """The searches of one model.
 
     Args:
-        encoder_model, decoder_model: the inference models
-            (`models.build_inference_models`).
+        seq2seq: the model (`models.Seq2Seq`): the searches run over its `encode`
+            and `log_probs` (the log-softmax of `decode_step`'s logits).
         max_source_length, max_target_length: the model's training limits.
     """
 
-    def __init__(self, encoder_model, decoder_model, max_source_length: int,
-                 max_target_length: int):
-        self.encoder_model, self.decoder_model = encoder_model, decoder_model
+    def __init__(self, seq2seq, max_source_length: int, max_target_length: int):
+        self.seq2seq = seq2seq
         self.max_source_length = max_source_length
         self.max_target_length = max_target_length
         self._functions = {}
@@ -66,11 +65,10 @@ class Searcher:
         """
         key = (strategy, jit_compile)
         if key not in self._functions:
-            step = decoding.make_step(self.decoder_model)
-            encoder = self.encoder_model
+            model = self.seq2seq
 
             def search(source_ids, max_length, limits):
-                return strategy.search(step, decoding.encode(encoder, source_ids),
+                return strategy.search(model.log_probs, model.encode(source_ids),
                                        max_length, limits)
 
             self._functions[key] = tf.function(search, jit_compile=jit_compile, input_signature=[
@@ -80,8 +78,8 @@ class Searcher:
 
     def reference(self, source_ids) -> list[int]:
         """The blog's loop on one sentence's ids: one `predict` per output token."""
-        return decoding.decode_sequence(self.encoder_model, self.decoder_model, source_ids,
-                                        self.output_limit(len(source_ids)))
+        return decoding.decode_sequence(self.seq2seq.encoder_model, self.seq2seq.decoder_model,
+                                        source_ids, self.output_limit(len(source_ids)))
 
     def output_limit(self, source_length: int) -> int:
         """The most tokens decoded for a source of `source_length` tokens:

@@ -6,9 +6,10 @@ strategies, `Translator` and saving work unchanged:
 * `build_transformer(config, source_vocab_size, target_vocab_size)`: the
   teacher-forced training graph, `[source ids, target ids shifted right] ->
   logits`, its layers named;
-* `build_transformer_inference(model)`: `(encoder_model, decoder_model)` over the
-  same layers. `encoder_model(source) -> state`; `decoder_model([token, *state]) ->
-  [probabilities, *state]` decodes **one new position** per call: the keys and
+* `build_transformer_inference(model)`: `(encoder_model, decoder_model, step_model)`
+  over the same layers. `encoder_model(source) -> state`; `decoder_model([token,
+  *state]) -> [probabilities, *state]` (`step_model`: logits) decodes **one new
+  position** per call: the keys and
   values of the earlier positions of every decoder self-attention are kept in the
   state (a cache preallocated to the most positions the search can reach, written
   at the current position), and those of the cross-attention are computed once by
@@ -42,9 +43,12 @@ __all__ = ["build_transformer", "build_transformer_inference", "build_transforme
            "WarmupSchedule"]
 
 
-def sine_positions(length, depth: int):
-    """`(length, depth)` float32 sine / cosine position codes (`depth` even)."""
-    positions = ops.cast(ops.arange(length), "float32")[:, None]
+def sine_positions(length, depth: int, start=0):
+    """`(length, depth)` float32 sine / cosine codes of positions `start`, ...,
+    `start + length - 1` (`depth` even)."""
+    # `start +` an `arange` of the length alone: the length of a decoding step is
+    # known when the graph is built (1), as XLA needs, where `start` is not.
+    positions = ops.cast(start + ops.arange(length), "float32")[:, None]
     rates = ops.power(10000.0, -ops.cast(ops.arange(depth // 2), "float32") * 2.0 / depth)
     angles = positions * rates[None, :]
     return ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
@@ -64,8 +68,7 @@ class SinePositionEmbedding(keras.layers.Layer):
 
     def call(self, ids, start=0):
         x = self.embedding(ids) * math.sqrt(self.depth)
-        length = ops.shape(ids)[1]
-        codes = sine_positions(start + length, self.depth)[start:]
+        codes = sine_positions(ops.shape(ids)[1], self.depth, start)
         return x + ops.cast(codes, x.dtype)[None, :, :]
 
     def get_config(self):
@@ -221,11 +224,12 @@ class _Encoder(keras.Model):
 
 
 class _DecoderStep(keras.Model):
-    """`[token (batch, 1), *state] -> [probabilities (batch, 1, vocab), *state]`."""
+    """`[token (batch, 1), *state] -> [probabilities (batch, 1, vocab), *state]`, or
+    the logits with `softmax=False`."""
 
-    def __init__(self, layers, **kwargs):
+    def __init__(self, layers, softmax: bool = True, **kwargs):
         super().__init__(**kwargs)
-        self._layers_by_name = layers
+        self._layers_by_name, self._softmax = layers, softmax
         self.num_blocks = _num_layers(layers)
 
     def call(self, inputs):
@@ -255,17 +259,20 @@ class _DecoderStep(keras.Model):
             x = x + cross.output_dense(out)
             x = _feed_forward(layers, "decoder", k, x)
             new_caches += [cross_keys, cross_values, keys, values]
-        probabilities = ops.softmax(layers["decoder_dense"](layers["decoder_norm"](x)))
-        return [probabilities, memory, mask, position + 1, *new_caches]
+        logits = layers["decoder_dense"](layers["decoder_norm"](x))
+        return [ops.softmax(logits) if self._softmax else logits, memory, mask, position + 1,
+                *new_caches]
 
 
 def build_transformer_inference(model: keras.Model):
-    """`(encoder_model, decoder_model)` of a `build_transformer` model, sharing its
-    weights; the self-attention caches hold `model.output_capacity(source width)`
-    positions, more than the longest output a search may write."""
+    """`(encoder_model, decoder_model, step_model)` of a `build_transformer` model,
+    sharing its weights (`step_model`: `decoder_model` without its softmax); the
+    self-attention caches hold `model.output_capacity(source width)` positions, more
+    than the longest output a search may write."""
     layers = _layers_of(model)
     return (_Encoder(layers, model.output_capacity, name="encoder_model"),
-            _DecoderStep(layers, name="decoder_model"))
+            _DecoderStep(layers, name="decoder_model"),
+            _DecoderStep(layers, softmax=False, name="step_model"))
 
 
 class _Attention(keras.Model):

@@ -3,15 +3,13 @@ the strategies (`strategies`), the search (`search`), `[UNK]` repair (`unknown`)
 
 from __future__ import annotations
 
-import functools
-
 import tensorflow as tf
 
 from . import strategies
 from .config import Config, default_model_path, model_path
 from .data import normalize
 from .inputs import MAX_SENTENCE_CHARACTERS, LongSentenceWarning, SentenceTooLongError, SourceText
-from .models import build_attention_model, build_inference_models
+from .models import Seq2Seq
 from .saving import Artefact, load_artefact, save_artefact
 from .search import Searcher
 from .text import END_ID, START_ID, Vocabulary, output_ids
@@ -42,10 +40,12 @@ class Translator:
         self.model, self.config, self.lexicon = model, config, dict(lexicon or {})
         self.source_vocab, self.target_vocab = source_vocab, target_vocab
         self.strategy = strategies.get_strategy(strategy or "greedy")
-        self.encoder_model, self.decoder_model = build_inference_models(model)
+        self.seq2seq = Seq2Seq(model)  # encode / decode_step, and the blog's two models
+        self.encoder_model = self.seq2seq.encoder_model
+        self.decoder_model = self.seq2seq.decoder_model
         self.source = SourceText(source_vocab, config.max_source_length)
-        self.searcher = Searcher(self.encoder_model, self.decoder_model,
-                                 config.max_source_length, config.max_target_length)
+        self.searcher = Searcher(self.seq2seq, config.max_source_length,
+                                 config.max_target_length)
         # The input rules' and the search's own methods, under their usual names.
         self.encode_source, self.split, self.fits, self.output_limit = (
             self.source.encode, self.source.split, self.source.fits,
@@ -139,10 +139,10 @@ class Translator:
         """The attention model that repairs `[UNK]`, or `None` to keep them."""
         return self.attention_model if replace_unknown and self.replaces_unknown else None
 
-    @functools.cached_property
+    @property
     def attention_model(self):
-        """`models.build_attention_model` of this model, built once."""
-        return build_attention_model(self.model)
+        """`models.build_attention_model` of this model, built once (`Seq2Seq`)."""
+        return self.seq2seq.attention_model
 
     def attention(self, sentence: str, translation: str | None = None):
         """Where each output token looked: `(source_tokens, target_tokens, weights)`,

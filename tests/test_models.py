@@ -82,10 +82,16 @@ def test_inference_graphs_share_layers_and_match_teacher_forcing(variant, tiny_c
     assert len(state) == per_layer * config.num_layers + memory
     assert all(s.shape == (2, units) for s in state[:per_layer * config.num_layers])
     # Feeding the decoder model one token at a time, carrying its state, gives the
-    # probabilities of the teacher-forced training graph's logits.
+    # probabilities of the teacher-forced training graph's logits; `Seq2Seq`'s
+    # `decode_step` gives the logits themselves, from its own graphs.
+    seq2seq = s2s.Seq2Seq(model)
+    assert seq2seq.step_model.get_layer("decoder_dense") is model.get_layer("decoder_dense")
+    steps = seq2seq.encode(source)
     for t in range(target.shape[1]):
         probs, *state = decoder_model([keras.ops.convert_to_tensor(target[:, t:t + 1]), *state])
         np.testing.assert_allclose(probs[:, 0], expected[:, t], atol=1e-5)
+        step_logits, steps = seq2seq.decode_step(keras.ops.convert_to_tensor(target[:, t]), steps)
+        np.testing.assert_allclose(step_logits, logits[:, t], atol=1e-5)
 
 
 def test_masked_loss_ignores_padding():

@@ -22,22 +22,25 @@ def tiny(**changes):
 def test_cached_step_equals_full_recomputation_token_for_token(tie):
     keras.utils.set_random_seed(0)
     model = s2s.build_training_model(tiny(tie_embeddings=tie), 30, 40)
-    encoder, decoder = s2s.build_inference_models(model)
+    seq2seq = s2s.Seq2Seq(model)
     source = np.array([[5, 6, 7, 8, 0], [9, 10, 11, 0, 0]], np.int32)
-    step = decoding.make_step(decoder)
-    state = decoding.encode(encoder, source)
+    blog_step = decoding.make_step(seq2seq.decoder_model)  # probabilities, as the blog's
+    state = blog_state = seq2seq.encode(source)
     prefix = np.full((2, 1), s2s.text.START_ID, np.int32)
     for _ in range(7):
-        log_probs, state = step(tf.constant(prefix[:, -1]), state)
-        full = keras.ops.convert_to_numpy(
-            keras.ops.softmax(model([source, prefix], training=False)[:, -1, :]))
-        np.testing.assert_allclose(log_probs.numpy(), np.log(full + 1e-9), atol=1e-4)
-        chosen = np.argmax(log_probs.numpy(), axis=-1).astype(np.int32)
-        assert (chosen == np.argmax(full, axis=-1)).all()
+        # One new position through the caches against the whole prefix again.
+        logits, state = seq2seq.decode_step(tf.constant(prefix[:, -1]), state)
+        full = model([source, prefix], training=False)[:, -1, :]
+        np.testing.assert_allclose(logits.numpy(), keras.ops.convert_to_numpy(full), atol=1e-4)
+        log_probs, blog_state = blog_step(tf.constant(prefix[:, -1]), blog_state)
+        np.testing.assert_allclose(log_probs.numpy(), keras.ops.convert_to_numpy(
+            keras.ops.log_softmax(full)), atol=1e-4)
+        chosen = np.argmax(logits.numpy(), axis=-1).astype(np.int32)
+        assert (chosen == np.argmax(keras.ops.convert_to_numpy(full), axis=-1)).all()
         prefix = np.concatenate([prefix, chosen[:, None]], axis=1)
     # A source longer than any position seen in training: sine positions take it.
     long_source = np.arange(4, 30, dtype=np.int32)[None, :]
-    assert decoding.encode(encoder, long_source)[0].shape == (1, 26, 16)
+    assert seq2seq.encode(long_source)[0].shape == (1, 26, 16)
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -95,6 +98,9 @@ def test_trained_transformer_translates_saves_and_explains(tmp_path):
     assert greedy[3] == ""
     beam = translator.translate(sources, beam_width=3)
     assert len(beam) == 5 and all(isinstance(b, str) for b in beam)
+    # Under XLA (every shape of the cached step known when it compiles): the same.
+    assert translator.translate(sources, "greedy", jit_compile=True) == greedy
+    assert translator.translate(sources, beam_width=3, jit_compile=True) == beam
     source_tokens, target_tokens, weights = translator.attention("I won!")
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-4)
     assert weights.shape == (len(target_tokens), len(source_tokens))
