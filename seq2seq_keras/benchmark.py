@@ -1,17 +1,21 @@
 """Speed: decoding on one trained model (the blog's loop against the compiled
 searches), and the cost of training steps and of their parts.
 
-`seq2seq-keras bench --model DIR` runs `run_benchmark` and prints its table;
-notebook 09 times training with `training_step_seconds` and `gradient_seconds`.
+`seq2seq-keras bench --model DIR` runs `run_benchmark` and prints its table (with
+`--export`, `export_speed`'s too: the whole `translate` path against the exported
+SavedModel); notebook 09 times training with `training_step_seconds` and
+`gradient_seconds`.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
 import time
 
-__all__ = ["run_benchmark", "format_table", "seconds_per_call", "training_step_seconds",
-           "gradient_seconds"]
+__all__ = ["run_benchmark", "format_table", "export_speed", "format_export_table",
+           "seconds_per_call", "training_step_seconds", "gradient_seconds"]
 
 
 def seconds_per_call(fn, repeats: int = 1) -> float:
@@ -99,6 +103,63 @@ def format_table(rows) -> str:
         same = {True: "yes", False: "NO", None: "–"}[r["matches_reference"]]
         lines.append(f"| {r['decoder']} | {r['batch']} | {r['ms_per_sentence']} | "
                      f"{r['sentences_per_second']} | {r['speedup']}× | {same} |")
+    return "\n".join(lines)
+
+
+def export_speed(translator, sentences, batch: int = 64, export_dir: str | None = None):
+    """What a user waits for, per sentence, at `batch` sentences per call: the whole
+    `translate` path (input rules, the model's default strategy, `[UNK]` repair), the
+    same with greedy search, and the exported SavedModel (the same input rules and
+    default strategy, in one graph).
+
+    Args:
+        translator: a `Translator`.
+        sentences: source sentences (repeated up to `batch` if fewer).
+        batch: sentences per call.
+        export_dir: an export of `translator` to time (`None`: one is written to a
+            temporary folder).
+
+    Returns:
+        Rows `{"path", "batch", "ms_per_sentence", "sentences_per_second",
+        "same_strings"}`; `same_strings` (export row only): whether the export gives
+        the strings of `translate(..., replace_unknown=False)`.
+    """
+    import tensorflow as tf
+
+    from .export import export_translator
+
+    chunk = (list(sentences) * (batch // max(len(sentences), 1) + 1))[:batch]
+    with tempfile.TemporaryDirectory() as folder:
+        if export_dir is None:
+            export_dir = export_translator(translator, os.path.join(folder, "export"))
+        serve = tf.saved_model.load(export_dir).signatures["serving_default"]
+
+        def exported():
+            return [x.decode() for x in serve(inputs=tf.constant(chunk))["outputs"].numpy()]
+
+        default = translator.strategy.describe()
+        paths = ((f"translate, {default}", lambda: translator.translate(chunk, batch_size=batch),
+                  None),
+                 ("translate, greedy",
+                  lambda: translator.translate(chunk, "greedy", batch_size=batch), None),
+                 (f"exported SavedModel, {default}", exported, exported() == translator.translate(
+                     chunk, batch_size=batch, replace_unknown=False)))
+        rows = []
+        for name, run, same in paths:
+            seconds = seconds_per_call(run) / batch
+            rows.append({"path": name, "batch": batch, "ms_per_sentence": round(1000 * seconds, 3),
+                         "sentences_per_second": round(1 / seconds, 1), "same_strings": same})
+    return rows
+
+
+def format_export_table(rows) -> str:
+    """A Markdown table of `export_speed` rows."""
+    lines = ["| path | batch | ms / sentence | sentences / s | export = translate |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        same = {True: "yes", False: "NO", None: "–"}[r["same_strings"]]
+        lines.append(f"| {r['path']} | {r['batch']} | {r['ms_per_sentence']} | "
+                     f"{r['sentences_per_second']} | {same} |")
     return "\n".join(lines)
 
 

@@ -130,7 +130,7 @@ def _evaluate(args) -> int:
 
 
 def _bench(args) -> int:
-    from .benchmark import format_table, run_benchmark
+    from .benchmark import export_speed, format_export_table, format_table, run_benchmark
     from .evaluation import split_references
     from .translator import load_translator
 
@@ -140,6 +140,9 @@ def _bench(args) -> int:
                          reference_sentences=args.reference_sentences,
                          beam_width=args.beam_width)
     print(json.dumps(rows, indent=1) if args.json else format_table(rows))
+    if args.export:
+        rows = export_speed(translator, sentences[: args.sentences])
+        print(json.dumps(rows, indent=1) if args.json else "\n" + format_export_table(rows))
     return 0
 
 
@@ -257,6 +260,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="sentences for the slow reference loop and the batch-1 runs")
     bench.add_argument("--beam-width", type=int, default=4)
     bench.add_argument("--json", action="store_true", help="print JSON rows, not a table")
+    bench.add_argument("--export", action="store_true",
+                       help="also time the whole translate path and the exported SavedModel "
+                       "at batch 64 (writes a temporary export)")
 
     lexicon = _command(commands, "lexicon", "learn a model's lexicon for [UNK] again from "
                        "its training split, aligned by its attention (lexicon.json)", _lexicon)

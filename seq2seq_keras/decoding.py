@@ -9,7 +9,9 @@ function `step(tokens (batch,), state) -> (log_probs (batch, vocab), state)` and
 in a `tf.while_loop` inside one `tf.function`, for a whole batch at once, with a
 `done` mask for sentences that have already produced `[END]`. The state is a tuple
 of `(batch, ...)` tensors, whatever the model: `[h, c]`, plus the encoder outputs
-and source mask with attention.
+and source mask with attention. The library's searches run `models.Seq2Seq.log_probs`
+(the log-softmax of the model's logits); `make_step` builds the same from the blog's
+decoder model (the log of its probabilities), for the lessons.
 
 Each search with its options is a **strategy** object (`strategies`): what a
 saved model stores as its default and what `Translator.translate` takes.
@@ -69,7 +71,8 @@ def encode(encoder_model, source_ids, training=False):
 
 
 def make_step(decoder_model):
-    """A step function over a decoder model `[tokens, *states] -> [probs, *states]`.
+    """A step function over a decoder model `[tokens, *states] -> [probs, *states]`
+    (the blog's; `models.Seq2Seq.log_probs` is the same over the logits).
 
     Returns:
         `step(tokens (batch,), state tuple) -> (log_probs (batch, vocab), state tuple)`.

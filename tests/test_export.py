@@ -77,6 +77,13 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
                             env={"PYTHONPATH": "", "PATH": "/usr/bin:/bin"})
     assert "seq2seq_keras" not in result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+    # `bench --export` times this export, and finds it gives translate's strings.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", s2s.LongSentenceWarning)
+        rows = s2s.benchmark.export_speed(translator, inputs, batch=len(inputs),
+                                          export_dir=export_dir)
+    assert [row["same_strings"] for row in rows] == [None, None, True]
+    assert rows[2]["path"] == "exported SavedModel, " + translator.strategy.describe()
     # Writing over an existing export is refused.
     assert main(["export", "--model", model_dir, "--output", export_dir]) == 2
 
