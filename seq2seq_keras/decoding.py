@@ -231,7 +231,12 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limi
         return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
 
     def body(t, tokens, state, scores, finished, sequences):
-        log_probs, state = step(tokens, state)
+        log_probs, new_state = step(tokens, state)
+        # An entry the step hands back unchanged (the attention memory, the source
+        # mask, a Transformer's cross-attention keys and values) is the same in every
+        # beam of a sentence: it needs no reordering below.
+        moving = tuple(new is not old for new, old in zip(new_state, state, strict=True))
+        state = new_state
         log_probs = tf.cast(log_probs, tf.float32)
         vocab = tf.shape(log_probs)[-1]
         log_probs = tf.reshape(log_probs, [batch, beam_width, vocab])
@@ -246,7 +251,8 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limi
         finished = (tf.gather(finished, parent, batch_dims=1) | tf.equal(token, END_ID)
                     | (t + 1 >= limits)[:, None])
         rows = tf.reshape(parent + tf.range(batch)[:, None] * beam_width, [-1])
-        state = tuple(tf.gather(s, rows) for s in state)
+        state = tuple(tf.gather(s, rows) if move else s
+                      for s, move in zip(state, moving, strict=True))
         return t + 1, tf.reshape(token, [-1]), state, scores, finished, sequences
 
     # Every shape is fixed by the inputs; the invariants only say that the batch
