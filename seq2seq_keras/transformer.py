@@ -9,13 +9,13 @@ strategies, `Translator` and saving work unchanged:
 * `build_transformer_inference(model)`: `(encoder_model, decoder_model, step_model)`
   over the same layers. `encoder_model(source) -> state`; `decoder_model([token,
   *state]) -> [probabilities, *state]` (`step_model`: logits) decodes **one new
-  position** per call: the keys and
-  values of the earlier positions of every decoder self-attention are kept in the
-  state (a cache preallocated to the most positions the search can reach, written
-  at the current position), and those of the cross-attention are computed once by
-  the encoder model. A step costs one position, not a rerun of the prefix, and
-  every shape is fixed, so the searches' `tf.while_loop`, beam search's reordering
-  of the state rows, and XLA all work as for the LSTM.
+  position** per call: the keys and values of the earlier positions of every
+  decoder self-attention are kept in the state (a cache preallocated to the most
+  positions the search can reach, written at the current position), and those of
+  the cross-attention are computed once by the encoder model. A step costs one
+  position, not a rerun of the prefix, and every shape is fixed, so the searches'
+  `tf.while_loop`, beam search's reordering of the state rows, and XLA all work as
+  for the LSTM.
 
 Layers: `keras.layers.MultiHeadAttention`, `LayerNormalization`, `Dense`,
 `Embedding`, in pre-norm residual blocks (layer norm before each sub-block, which
