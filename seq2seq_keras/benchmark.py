@@ -28,6 +28,22 @@ def seconds_per_call(fn, repeats: int = 1) -> float:
     return (time.perf_counter() - start) / repeats
 
 
+def _batch_of(sentences, batch: int) -> list:
+    """`batch` sentences: `sentences`, repeated if there are fewer."""
+    sentences = list(sentences)
+    return (sentences * (batch // max(len(sentences), 1) + 1))[:batch]
+
+
+def _speed(seconds: float) -> dict:
+    """Seconds per sentence as the tables show them."""
+    return {"ms_per_sentence": round(1000 * seconds, 3),
+            "sentences_per_second": round(1 / seconds, 1)}
+
+
+# A comparison of strings in a table: equal, different, not compared.
+_SAME = {True: "yes", False: "NO", None: "–"}
+
+
 def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64, 500),
                   beam_width=4) -> list[dict]:
     """Time each decoder on the same sentences.
@@ -78,7 +94,7 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
         rows.append({"decoder": name, "batch": 1, "seconds": seconds,
                      "matches_reference": matches})
         for batch in batch_sizes:
-            chunk = (sentences * (batch // max(len(sentences), 1) + 1))[:batch]
+            chunk = _batch_of(sentences, batch)
             seconds = seconds_per_call(lambda chunk=chunk, batch=batch, options=options:
                                translate(chunk, batch_size=batch, **options))
             rows.append({"decoder": name, "batch": batch, "seconds": seconds / batch,
@@ -86,9 +102,7 @@ def run_benchmark(translator, sentences, reference_sentences=20, batch_sizes=(64
     for row in rows:
         if "seconds" in row:
             seconds = row.pop("seconds")
-            row["ms_per_sentence"] = round(1000 * seconds, 3)
-            row["sentences_per_second"] = round(1 / seconds, 1)
-            row["speedup"] = round(reference_seconds / seconds, 1)
+            row.update(_speed(seconds), speedup=round(reference_seconds / seconds, 1))
     return rows
 
 
@@ -100,9 +114,9 @@ def format_table(rows) -> str:
         if "error" in r:
             lines.append(f"| {r['decoder']} | {r['batch']} | failed: {r['error']} | | | |")
             continue
-        same = {True: "yes", False: "NO", None: "–"}[r["matches_reference"]]
         lines.append(f"| {r['decoder']} | {r['batch']} | {r['ms_per_sentence']} | "
-                     f"{r['sentences_per_second']} | {r['speedup']}× | {same} |")
+                     f"{r['sentences_per_second']} | {r['speedup']}× | "
+                     f"{_SAME[r['matches_reference']]} |")
     return "\n".join(lines)
 
 
@@ -128,7 +142,7 @@ def export_speed(translator, sentences, batch: int = 64, export_dir: str | None 
 
     from .export import export_translator
 
-    chunk = (list(sentences) * (batch // max(len(sentences), 1) + 1))[:batch]
+    chunk = _batch_of(sentences, batch)
     with tempfile.TemporaryDirectory() as folder:
         if export_dir is None:
             export_dir = export_translator(translator, os.path.join(folder, "export"))
@@ -146,9 +160,8 @@ def export_speed(translator, sentences, batch: int = 64, export_dir: str | None 
                      chunk, batch_size=batch, replace_unknown=False)))
         rows = []
         for name, run, same in paths:
-            seconds = seconds_per_call(run) / batch
-            rows.append({"path": name, "batch": batch, "ms_per_sentence": round(1000 * seconds, 3),
-                         "sentences_per_second": round(1 / seconds, 1), "same_strings": same})
+            rows.append({"path": name, "batch": batch,
+                         **_speed(seconds_per_call(run) / batch), "same_strings": same})
     return rows
 
 
@@ -157,9 +170,8 @@ def format_export_table(rows) -> str:
     lines = ["| path | batch | ms / sentence | sentences / s | export = translate |",
              "|---|---|---|---|---|"]
     for r in rows:
-        same = {True: "yes", False: "NO", None: "–"}[r["same_strings"]]
         lines.append(f"| {r['path']} | {r['batch']} | {r['ms_per_sentence']} | "
-                     f"{r['sentences_per_second']} | {same} |")
+                     f"{r['sentences_per_second']} | {_SAME[r['same_strings']]} |")
     return "\n".join(lines)
 
 

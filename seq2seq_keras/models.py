@@ -25,7 +25,7 @@ import functools
 import keras
 from keras import ops
 
-from . import transformer
+from . import decoding, transformer
 from .attention import DropMask, get_attention
 from .cells import CoupledLSTMCell, PeepholeLSTMCell
 from .config import Config
@@ -359,9 +359,7 @@ class Seq2Seq:
 
     def encode(self, source_ids, training=False) -> tuple:
         """The decoder's initial state for a batch of source ids, as a tuple."""
-        state = self.encoder_model(source_ids, training=training)
-        # A one-layer GRU without attention has one state: Keras returns it bare.
-        return tuple(state) if isinstance(state, (list, tuple)) else (state,)
+        return decoding.encode(self.encoder_model, source_ids, training)
 
     def decode_step(self, tokens, state):
         """`(logits (batch, vocab), state)` after feeding `tokens (batch,)`."""
