@@ -5,7 +5,7 @@
     translator.translate("I am cold.")
 
 Layers, lowest first (a module imports only from those before it):
-data, text, subwords, sentences, config -> inputs, datasets, unknown -> cells,
+data, text, subwords, sentences, config, presets -> inputs, datasets, unknown -> cells,
 attention, decoding -> transformer -> losses -> models -> strategies, search ->
 saving -> translator -> evaluation, interactive, export, training, benchmark -> cli.
 
@@ -27,11 +27,14 @@ _EXPORTS = {
     "LuongAttention": "attention",
     "CoupledLSTMCell": "cells",
     "PeepholeLSTMCell": "cells",
-    "PRESETS": "config",
     "Config": "config",
+    "DataConfig": "config",
+    "ModelConfig": "config",
+    "TrainingConfig": "config",
     "check_counts": "config",
     "default_model_path": "config",
-    "get_preset": "config",
+    "PRESETS": "presets",
+    "get_preset": "presets",
     "CorpusError": "data",
     "Splits": "data",
     "load_pairs": "data",

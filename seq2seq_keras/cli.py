@@ -25,7 +25,7 @@ __all__ = ["main"]
 
 
 def _train(args) -> int:
-    from .config import get_preset
+    from .presets import get_preset
     from .training import train
 
     overrides = {"data": args.data, "num_pairs": args.num_pairs, "epochs": args.epochs,
@@ -193,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = _command(commands, "train", "train a model from a preset and save it", _train)
-    train.add_argument("--preset", default="blog_char", help="a preset of config.PRESETS")
+    train.add_argument("--preset", default="blog_char", help="a preset of presets.PRESETS")
     train.add_argument("--output", required=True, help="folder for the trained model")
     train.add_argument("--data", help="a manythings-format corpus (.txt or .txt.gz), or "
                        "tfds:NAME/CONFIG (a TensorFlow Datasets translation dataset); "

@@ -1,4 +1,5 @@
-"""The `Config` dataclass: every knob of a run, and the named presets."""
+"""`Config`: every knob of a run, in three parts (data, model, training); the shared
+constants and `check_counts`. The named presets are in `presets`."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import dataclasses
 import json
 import os
 
-__all__ = ["Config", "PRESETS", "get_preset", "CELLS", "RNN_OPTIONS", "DEFAULT_ALPHA",
-           "DEFAULT_MODEL", "default_model_path", "model_path", "check_counts"]
+__all__ = ["Config", "DataConfig", "ModelConfig", "TrainingConfig", "CELLS", "RNN_OPTIONS",
+           "DEFAULT_ALPHA", "DEFAULT_MODEL", "default_model_path", "model_path", "check_counts"]
 
 # The recurrent cells the model builder offers.
 CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
@@ -49,14 +50,11 @@ def model_path(model: str | None = None) -> str:
 
 
 @dataclasses.dataclass
-class Config:
-    """Everything that defines a model and its training run.
-
-    A `Config` is saved with every trained model, so that loading rebuilds the same
-    layers. Field names follow Keras' argument names.
+class DataConfig:
+    """What a model reads: the corpus, its split, the text level, lengths and
+    vocabularies (`Config.dataset`).
 
     Attributes:
-        name: preset name, for logs.
         level: `"char"` (the blog), `"word"` or `"subword"` (SentencePiece pieces,
             see `subwords`; `max_source_tokens` and `max_target_tokens` are then the
             sizes of the two SentencePiece models).
@@ -72,7 +70,7 @@ class Config:
         test_fraction: fraction of English sentences held out for test. Keep it equal
             across runs that you want to compare on the same test sentences.
         split_seed: seed of the train / validation / test split (kept apart from
-            `seed` so that changing the training seed never moves test sentences).
+            the training `seed` so that changing it never moves test sentences).
         max_source_length: longest source, in tokens, kept for training; longer
             training pairs are dropped, and `translate` refuses longer input
             (`None`: the longest training source).
@@ -81,6 +79,46 @@ class Config:
         max_source_tokens: source vocabulary size, specials included (`None`: all).
         max_target_tokens: target vocabulary size, specials included (`None`: all).
         min_count: tokens seen fewer times become `[UNK]`.
+    """
+
+    level: str = "char"
+    data: str | None = None
+    num_pairs: int | None = None
+    sample_pairs: bool = False
+    validation_fraction: float = 0.1
+    test_fraction: float = 0.05
+    split_seed: int = 1337
+    max_source_length: int | None = None
+    max_target_length: int | None = None
+    max_source_tokens: int | None = None
+    max_target_tokens: int | None = None
+    min_count: int = 1
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise `ValueError` naming the first bad value."""
+        if self.level not in ("char", "word", "subword"):
+            raise ValueError("level must be 'char', 'word' or 'subword', got "
+                             f"level={self.level!r}")
+        if self.level == "subword" and None in (self.max_source_tokens,
+                                                self.max_target_tokens):
+            raise ValueError("level 'subword' needs max_source_tokens and "
+                             "max_target_tokens (the SentencePiece vocabulary sizes)")
+        _positive(self, "num_pairs", "max_source_length", "max_target_length",
+                  "max_source_tokens", "max_target_tokens", optional=True)
+        if self.sample_pairs and self.num_pairs is None:
+            raise ValueError("sample_pairs=True draws num_pairs pairs; give num_pairs too "
+                             "(sample_pairs=True, num_pairs=None)")
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    """The network: its family, sizes and layers (`Config.model`). Field names follow
+    Keras' argument names.
+
+    Attributes:
         architecture: `"rnn"` (the recurrent encoder-decoder of `models`) or
             `"transformer"` (attention alone, `transformer`: `units` is its width,
             `num_layers` its blocks per side, `num_heads` and `ff_dim` below).
@@ -89,8 +127,6 @@ class Config:
         tie_embeddings: a Transformer's output layer reuses the target embedding
             matrix, transposed (plus a bias of its own): one `vocab x units` matrix
             fewer to train and store (Press & Wolf 2017).
-        warmup_steps: the learning rate rises linearly over this many steps, then
-            falls as `1 / sqrt(step)` (Vaswani et al. 2017; 0: a constant rate).
         embedding_dim: `None` feeds one-hot vectors (the blog); an integer uses a
             trainable `keras.layers.Embedding` of that size.
         units: LSTM units, the size of `h` and `c`.
@@ -113,43 +149,12 @@ class Config:
         attention_dim: size of the attentional layer `tanh(W [output; context])`
             that feeds the softmax (and of Bahdanau's score layer).
         dropout: dropout rate on the embeddings and before the softmax (0: none).
-        clipnorm: clip each gradient to this norm (`None`: no clipping).
-        label_smoothing: train towards `(1 - label_smoothing)` on the reference token
-            and `label_smoothing` spread evenly over the whole target vocabulary
-            (0: plain cross-entropy). A regularizer: the model stops pushing its
-            probabilities to 0 and 1.
-        batch_size: pairs per batch.
-        epochs: maximum number of epochs.
-        optimizer: a Keras optimizer name (`"rmsprop"` in the blog).
-        learning_rate: the optimizer's learning rate.
-        lr_decay: from epoch `lr_decay_start` (0-based) on, the learning rate is
-            multiplied by this once per epoch: `learning_rate * lr_decay ** max(0,
-            epoch - lr_decay_start)` (1: constant).
-        lr_decay_start: the first epoch of the decay.
-        patience: early stopping patience on validation loss, in epochs (0: off).
-        sort_window: batches per window of length-sorted pairs (1: no sorting). Pairs
-            of similar length share a batch, which cuts padding.
-        seed: seed of weight initialization and shuffling.
     """
 
-    name: str = "custom"
-    level: str = "char"
-    data: str | None = None
-    num_pairs: int | None = None
-    sample_pairs: bool = False
-    validation_fraction: float = 0.1
-    test_fraction: float = 0.05
-    split_seed: int = 1337
-    max_source_length: int | None = None
-    max_target_length: int | None = None
-    max_source_tokens: int | None = None
-    max_target_tokens: int | None = None
-    min_count: int = 1
     architecture: str = "rnn"
     num_heads: int = 4
     ff_dim: int = 1024
     tie_embeddings: bool = False
-    warmup_steps: int = 0
     embedding_dim: int | None = None
     units: int = 256
     cell: str = "lstm"
@@ -160,63 +165,21 @@ class Config:
     attention: str | None = None
     attention_dim: int = 256
     dropout: float = 0.0
-    clipnorm: float | None = None
-    label_smoothing: float = 0.0
-    batch_size: int = 64
-    epochs: int = 100
-    optimizer: str = "rmsprop"
-    learning_rate: float = 1e-3
-    lr_decay: float = 1.0
-    lr_decay_start: int = 0
-    patience: int = 5
-    sort_window: int = 20
-    seed: int = 1337
 
     def __post_init__(self):
         self.validate()
 
     def validate(self) -> None:
-        """Check the values that can be checked without data.
-
-        Raises:
-            ValueError: naming the bad value and the fix.
-        """
-        if self.level not in ("char", "word", "subword"):
-            raise ValueError("level must be 'char', 'word' or 'subword', got "
-                             f"level={self.level!r}")
-        if self.level == "subword" and None in (self.max_source_tokens,
-                                                self.max_target_tokens):
-            raise ValueError("level 'subword' needs max_source_tokens and "
-                             "max_target_tokens (the SentencePiece vocabulary sizes)")
-        for field in ("units", "batch_size", "epochs", "sort_window"):
-            value = getattr(self, field)
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{field} must be a positive integer, got {field}={value!r}")
-        for field in ("num_pairs", "embedding_dim", "max_source_length",
-                      "max_target_length", "max_source_tokens", "max_target_tokens"):
-            value = getattr(self, field)
-            if value is not None and (not isinstance(value, int) or value <= 0):
-                raise ValueError(
-                    f"{field} must be a positive integer or None, got {field}={value!r}")
-        if self.sample_pairs and self.num_pairs is None:
-            raise ValueError("sample_pairs=True draws num_pairs pairs; give num_pairs too "
-                             "(sample_pairs=True, num_pairs=None)")
+        """Raise `ValueError` naming the first bad value."""
+        _positive(self, "units", "num_heads", "ff_dim", "attention_dim")
+        _positive(self, "embedding_dim", optional=True)
         if self.architecture not in ("rnn", "transformer"):
             raise ValueError("architecture must be 'rnn' or 'transformer', got "
                              f"architecture={self.architecture!r}")
-        for field in ("num_heads", "ff_dim"):
-            value = getattr(self, field)
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{field} must be a positive integer, got {field}={value!r}")
-        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be an integer >= 0, got "
-                             f"warmup_steps={self.warmup_steps!r}")
         if self.architecture == "transformer":
             if self.units % self.num_heads or self.units % 2:
                 raise ValueError(f"a Transformer's width units={self.units} must be even and "
                                  f"divisible by num_heads={self.num_heads}")
-            if self.warmup_steps and self.lr_decay != 1.0:
-                raise ValueError("give warmup_steps or lr_decay, not both")
         elif self.tie_embeddings:
             raise ValueError("tie_embeddings needs architecture='transformer' (an LSTM "
                              "decoder's output width differs from its embedding's)")
@@ -240,28 +203,130 @@ class Config:
                              f"attention={self.attention!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got dropout={self.dropout}")
+
+
+@dataclasses.dataclass
+class TrainingConfig:
+    """How `model.fit` runs: loss, optimizer, schedule, batches, stopping and seed
+    (`Config.training`).
+
+    Attributes:
+        label_smoothing: train towards `(1 - label_smoothing)` on the reference token
+            and `label_smoothing` spread evenly over the whole target vocabulary
+            (0: plain cross-entropy). A regularizer: the model stops pushing its
+            probabilities to 0 and 1.
+        batch_size: pairs per batch.
+        epochs: maximum number of epochs.
+        optimizer: a Keras optimizer name (`"rmsprop"` in the blog).
+        learning_rate: the optimizer's learning rate.
+        warmup_steps: the learning rate rises linearly over this many steps, then
+            falls as `1 / sqrt(step)` (Vaswani et al. 2017; 0: a constant rate).
+        lr_decay: from epoch `lr_decay_start` (0-based) on, the learning rate is
+            multiplied by this once per epoch: `learning_rate * lr_decay ** max(0,
+            epoch - lr_decay_start)` (1: constant).
+        lr_decay_start: the first epoch of the decay.
+        clipnorm: clip each gradient to this norm (`None`: no clipping).
+        patience: early stopping patience on validation loss, in epochs (0: off).
+        sort_window: batches per window of length-sorted pairs (1: no sorting). Pairs
+            of similar length share a batch, which cuts padding.
+        seed: seed of weight initialization and shuffling.
+    """
+
+    label_smoothing: float = 0.0
+    batch_size: int = 64
+    epochs: int = 100
+    optimizer: str = "rmsprop"
+    learning_rate: float = 1e-3
+    warmup_steps: int = 0
+    lr_decay: float = 1.0
+    lr_decay_start: int = 0
+    clipnorm: float | None = None
+    patience: int = 5
+    sort_window: int = 20
+    seed: int = 1337
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise `ValueError` naming the first bad value."""
+        _positive(self, "batch_size", "epochs", "sort_window")
         if not 0 <= self.label_smoothing < 1:
             raise ValueError("label_smoothing must be in [0, 1), got "
                              f"label_smoothing={self.label_smoothing}")
-        if not isinstance(self.attention_dim, int) or self.attention_dim <= 0:
-            raise ValueError("attention_dim must be a positive integer, got "
-                             f"attention_dim={self.attention_dim!r}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be an integer >= 0, got "
+                             f"warmup_steps={self.warmup_steps!r}")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got lr_decay={self.lr_decay}")
+        if self.warmup_steps and self.lr_decay != 1.0:
+            raise ValueError("give warmup_steps or lr_decay, not both")
         if self.lr_decay_start < 0:
             raise ValueError(f"lr_decay_start must be >= 0, got {self.lr_decay_start}")
         if self.patience < 0:
             raise ValueError(f"patience must be >= 0, got patience={self.patience}")
 
+
+def _positive(part, *fields, optional=False) -> None:
+    for field in fields:
+        value = getattr(part, field)
+        if not (optional and value is None) and (
+                isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ValueError(f"{field} must be a positive integer{' or None' * optional}, "
+                             f"got {field}={value!r}")
+
+
+# The parts of a `Config`, by attribute name, and the part that holds each field.
+PARTS = {"dataset": DataConfig, "model": ModelConfig, "training": TrainingConfig}
+_OWNER = {f.name: part for part, cls in PARTS.items() for f in dataclasses.fields(cls)}
+
+
+class Config:
+    """Everything that defines a model and its training run, in three parts: `dataset`
+    (a `DataConfig`), `model` (a `ModelConfig`) and `training` (a `TrainingConfig`).
+    How a trained model decodes is the `Strategy` stored beside it (`strategies`).
+
+    A `Config` is saved with every trained model, so that loading rebuilds the same
+    layers. It is built and read by the flat field names that the parts list:
+    `Config(level="word", units=128)`, `config.units` (`config.model.units`),
+    `config.replace(epochs=10)`, `--set epochs=10` on the command line.
+
+    Args:
+        name: preset name, for logs.
+        **fields: any field of the three parts (a `ValueError` names an unknown one).
+    """
+
+    def __init__(self, name: str = "custom", **fields):
+        unknown = set(fields) - set(_OWNER) - set(PARTS)
+        if unknown:
+            raise ValueError(f"unknown Config fields: {sorted(unknown)}")
+        self.name = name
+        for part, cls in PARTS.items():
+            given = fields.get(part) or {}
+            given = dataclasses.asdict(given) if isinstance(given, cls) else given
+            if not isinstance(given, dict):
+                raise ValueError(f"{part} must be a {cls.__name__} or a dict, got {given!r}")
+            unknown = set(given) - {f.name for f in dataclasses.fields(cls)}
+            if unknown:
+                raise ValueError(f"unknown Config fields in {part!r}: {sorted(unknown)}")
+            setattr(self, part, cls(**{**given, **{key: value for key, value in fields.items()
+                                                   if _OWNER.get(key) == part}}))
+
+    def validate(self) -> None:
+        """Check every part again (fields set since): a `ValueError` names the bad one."""
+        for part in PARTS:
+            getattr(self, part).validate()
+
     def network_summary(self) -> str:
         """The network in a few words (`Translator`'s repr, notebooks 08 and 09)."""
-        if self.architecture == "transformer":
-            return (f"transformer, {self.num_layers}+{self.num_layers} blocks of {self.units}, "
-                    f"{self.num_heads} heads, feed-forward {self.ff_dim}")
-        return (f"cell={self.cell}, units={self.units}, layers={self.num_layers}, "
-                f"bidirectional={self.bidirectional}, attention={self.attention}")
+        m = self.model
+        if m.architecture == "transformer":
+            return (f"transformer, {m.num_layers}+{m.num_layers} blocks of {m.units}, "
+                    f"{m.num_heads} heads, feed-forward {m.ff_dim}")
+        return (f"cell={m.cell}, units={m.units}, layers={m.num_layers}, "
+                f"bidirectional={m.bidirectional}, attention={m.attention}")
 
     def require_lengths(self) -> None:
         """Raise `ValueError` unless the length limits are set (a trained model's)."""
@@ -271,83 +336,46 @@ class Config:
                     f"config.{field} is None: pass the config that `prepare_data` (or "
                     "`train`) returns, whose length limits come from the training data")
 
+    def fields(self) -> dict:
+        """Every field by its flat name, `name` included (what `Config(**...)` takes)."""
+        return {"name": self.name, **{key: getattr(self, key) for key in _OWNER}}
+
     def replace(self, **changes) -> Config:
-        """A copy with some fields changed (and validated)."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if unknown:
-            raise ValueError(f"unknown Config fields: {sorted(unknown)}")
-        return dataclasses.replace(self, **changes)
+        """A copy with some fields changed (and validated), by their flat names."""
+        return Config(**{**self.fields(), **changes})
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """`{"name": ..., "dataset": {...}, "model": {...}, "training": {...}}`, each
+        part's fields in alphabetical order."""
+        return {"name": self.name, **{part: dict(sorted(dataclasses.asdict(
+            getattr(self, part)).items())) for part in PARTS}}
 
     @classmethod
     def from_dict(cls, values: dict) -> Config:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown Config fields: {sorted(unknown)}")
+        """The inverse of `to_dict`; takes older artefacts' flat form too."""
         return cls(**values)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+        return json.dumps(self.to_dict(), indent=2)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Config) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # mutable, as the dataclass it was
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{part}={getattr(self, part)!r}" for part in PARTS)
+        return f"Config(name={self.name!r}, {parts})"
 
 
-PRESETS: dict[str, Config] = {
-    # The classic Keras example (keras-io examples/nlp/lstm_seq2seq.py): character
-    # level, one-hot inputs, LSTM 256, rmsprop, batch 64, the first 10,000 pairs.
-    # Validation 15% + test 5% of the English sentences leaves ~8,000 training pairs,
-    # as in the blog's 80/20 split. The blog trains 100 epochs; early stopping ends
-    # the run once validation loss has not improved for `patience` epochs.
-    "blog_char": Config(
-        name="blog_char", level="char", num_pairs=10_000, validation_fraction=0.15,
-        test_fraction=0.05, units=256, batch_size=64, epochs=100, optimizer="rmsprop",
-        learning_rate=1e-3, patience=5,
-    ),
-    # The shipped word model: words, a bidirectional encoder, Luong attention, trained
-    # on the whole corpus (pairs up to 30 source / 35 target tokens). Adam at 1e-3 for
-    # 14 epochs, then the rate times 0.6 every epoch for 8 more (6e-4 down to 1.7e-5):
-    # a constant rate stopped improving earlier (docs/results.md). 1 h 43 on 2 cores.
-    "word_attention": Config(
-        name="word_attention", level="word", num_pairs=None, validation_fraction=0.02,
-        test_fraction=0.05, max_source_length=30, max_target_length=35,
-        max_source_tokens=10_000, max_target_tokens=12_000, embedding_dim=128, units=256,
-        bidirectional=True, attention="luong", attention_dim=256, dropout=0.2,
-        batch_size=128, epochs=22, optimizer="adam", learning_rate=1e-3, clipnorm=5.0,
-        lr_decay=0.6, lr_decay_start=13, patience=2, sort_window=50,
-    ),
-    # The word model's architecture on SentencePiece subwords (separate English and
-    # French unigram models of 8,000 ids each, trained on the training split): an
-    # open vocabulary, so no [UNK] in and none out. Lengths are in pieces (the
-    # word preset's 30 / 35 words are about 40 / 50 pieces). Label smoothing 0.1.
-    "subword_attention": Config(
-        name="subword_attention", level="subword", num_pairs=None,
-        validation_fraction=0.02, test_fraction=0.05, max_source_length=40,
-        max_target_length=50, max_source_tokens=8_000, max_target_tokens=8_000,
-        embedding_dim=128, units=256, bidirectional=True, attention="luong",
-        attention_dim=256, dropout=0.2, label_smoothing=0.1, batch_size=128, epochs=14,
-        optimizer="adam", learning_rate=1e-3, clipnorm=5.0, lr_decay=0.6,
-        lr_decay_start=8, patience=2, sort_window=50,
-    ),
-    # The Transformer bridge (issue #18), on the same subword vocabularies: width 256,
-    # 4 heads, 3 blocks per side, feed-forward 512, the output layer tied to the
-    # target embedding (8.1M parameters: 15 MB in float16), the rate warmed up over
-    # 2,000 steps then falling as 1 / sqrt(step); 10 epochs fit in 2 hours here.
-    "transformer": Config(
-        name="transformer", level="subword", architecture="transformer", num_pairs=None,
-        validation_fraction=0.02, test_fraction=0.05, max_source_length=40,
-        max_target_length=50, max_source_tokens=8_000, max_target_tokens=8_000,
-        units=256, num_heads=4, ff_dim=512, tie_embeddings=True, num_layers=3,
-        dropout=0.1, label_smoothing=0.1, batch_size=128, epochs=10, optimizer="adam",
-        learning_rate=7e-4, warmup_steps=2000, patience=3, sort_window=50,
-    ),
-    # A tiny model for smoke runs and tests: seconds, not minutes.
-    "quick": Config(
-        name="quick", level="char", num_pairs=500, validation_fraction=0.15,
-        test_fraction=0.05, units=32, batch_size=32, epochs=2, optimizer="adam",
-        learning_rate=1e-2, patience=0,
-    ),
-}
+def _forward(field: str, part: str) -> property:
+    return property(lambda self: getattr(getattr(self, part), field),
+                    lambda self, value: setattr(getattr(self, part), field, value),
+                    doc=f"`config.{part}.{field}`")
+
+
+for _field, _part in _OWNER.items():  # config.units reads and sets config.model.units
+    setattr(Config, _field, _forward(_field, _part))
 
 
 def check_counts(**counts) -> None:
@@ -370,14 +398,3 @@ def check_counts(**counts) -> None:
             if item is not None and (isinstance(item, bool) or not isinstance(item, int)
                                      or item < 1):
                 raise ValueError(f"{name} must be a whole number >= 1, got {name}={value!r}")
-
-
-def get_preset(name: str) -> Config:
-    """The preset `Config` called `name`.
-
-    Raises:
-        ValueError: for an unknown name, listing the known ones.
-    """
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-    return dataclasses.replace(PRESETS[name])

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -16,6 +17,32 @@ def test_round_trip_through_json():
     assert s2s.Config.from_dict(json.loads(c.to_json())) == c
 
 
+def test_every_field_lives_in_one_part_and_reads_flat():
+    c = s2s.get_preset("word_attention")
+    nested = json.loads(c.to_json())
+    assert set(nested) == {"name", "dataset", "model", "training"}
+    names = [field for part in ("dataset", "model", "training") for field in nested[part]]
+    assert len(names) == len(set(names)) and set(names) | {"name"} == set(c.fields())
+    assert (c.dataset.level, c.model.units, c.training.epochs) == (c.level, c.units, c.epochs)
+    assert (c.level, c.units, c.epochs) == ("word", 256, 22)
+    c.units = 64  # a flat write changes the part
+    assert c.model.units == 64 and s2s.Config(**c.fields()) == c
+    built = s2s.Config(name="word_attention", dataset=c.dataset, model=c.model,
+                       training=s2s.TrainingConfig(**nested["training"]))
+    assert built == c
+
+
+@pytest.mark.parametrize("model", ["en_fr", "blog_char", "transformer"])
+def test_shipped_artefacts_in_the_flat_form_load(model):
+    # Written before the split: every field at the top level of translator.json.
+    path = os.path.join(s2s.default_model_path(model), "translator.json")
+    with open(path, encoding="utf-8") as handle:
+        flat = json.load(handle)["config"]
+    c = s2s.Config.from_dict(flat)
+    assert c.fields() == {**s2s.Config().fields(), **flat}
+    assert s2s.Config.from_dict(c.to_dict()) == c
+
+
 def test_get_preset_returns_a_copy():
     c = s2s.get_preset("quick")
     c.units = 999
@@ -28,6 +55,11 @@ def test_get_preset_returns_a_copy():
     ({"cell": "transformer"}, "cell must be one of"),
     ({"learning_rate": -1.0}, "learning_rate must be positive"),
     ({"embedding_dim": 0}, "embedding_dim must be a positive integer or None"),
+    ({"units": True}, "units must be a positive integer, got units=True"),
+    ({"warmup_steps": 100, "lr_decay": 0.5}, "give warmup_steps or lr_decay, not both"),
+    ({"architecture": "transformer", "units": 30, "num_heads": 4}, "divisible by num_heads=4"),
+    ({"model": {"colour": "red"}}, r"unknown Config fields in 'model': \['colour'\]"),
+    ({"training": 3}, "training must be a TrainingConfig or a dict, got 3"),
 ])
 def test_invalid_values_are_named(changes, message):
     with pytest.raises(ValueError, match=message):
