@@ -152,7 +152,8 @@ class Serving(tf.Module):
                                         self.max_target_length)
         limits = tf.where(fits, limits, 1)
         outputs, _ = self.strategy.search(self.seq2seq.log_probs, self.seq2seq.encode(ids),
-                                          tf.reduce_max(tf.concat([limits, [1]], 0)), limits)
+                                          tf.reduce_max(tf.concat([limits, [1]], 0)), limits,
+                                          best_only=True)
         text = self.decode(outputs[:, 0])
         return tf.where(fits, text, tf.zeros_like(text))
 

@@ -356,19 +356,29 @@ class Seq2Seq:
     def __init__(self, model: keras.Model):
         self.model = model
         self.encoder_model, self.decoder_model, self.step_model = build_inference_graphs(model)
+        self._shapes = transformer.is_transformer(model)  # takes `fixed_shapes`
 
-    def encode(self, source_ids, training=False) -> tuple:
-        """The decoder's initial state for a batch of source ids, as a tuple."""
-        return decoding.encode(self.encoder_model, source_ids, training)
+    def _options(self, fixed_shapes: bool) -> dict:
+        return {"fixed_shapes": fixed_shapes} if self._shapes else {}
 
-    def decode_step(self, tokens, state):
-        """`(logits (batch, vocab), state)` after feeding `tokens (batch,)`."""
-        logits, *state = self.step_model([tokens[:, None], *state], training=False)
+    def encode(self, source_ids, training=False, fixed_shapes: bool = False) -> tuple:
+        """The decoder's initial state for a batch of source ids, as a tuple.
+
+        `fixed_shapes=True`: a state whose shapes every step keeps, as XLA needs (a
+        Transformer's caches preallocated; an LSTM's state is so anyway)."""
+        return decoding.encode(self.encoder_model, source_ids, training,
+                               **self._options(fixed_shapes))
+
+    def decode_step(self, tokens, state, fixed_shapes: bool = False):
+        """`(logits (batch, vocab), state)` after feeding `tokens (batch,)`
+        (`fixed_shapes` as the `encode` that made the state)."""
+        logits, *state = self.step_model([tokens[:, None], *state], training=False,
+                                         **self._options(fixed_shapes))
         return logits[:, -1, :], tuple(state)
 
-    def log_probs(self, tokens, state):
+    def log_probs(self, tokens, state, fixed_shapes: bool = False):
         """`decode_step` as log-probabilities: `log_softmax` of the logits."""
-        logits, state = self.decode_step(tokens, state)
+        logits, state = self.decode_step(tokens, state, fixed_shapes)
         return ops.log_softmax(logits, axis=-1), state
 
     @functools.cached_property

@@ -8,6 +8,7 @@ input order.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 
@@ -53,7 +54,7 @@ class Searcher:
         self.max_target_length = max_target_length
         self._functions = {}
 
-    def compiled(self, strategy, jit_compile: bool = False):
+    def compiled(self, strategy, jit_compile: bool = False, best_only: bool = False):
         """The cached `tf.function` of a strategy's search.
 
         `search(source_ids (batch, time), max_length, limits (batch,)) -> (ids (batch,
@@ -61,15 +62,19 @@ class Searcher:
         width, `limits` each sentence's own limit (`output_limit`). Traced once per
         strategy for all batch sizes, sentence lengths and limits (under XLA, which
         needs the output shape at compile time, each new `max_length` compiles once;
-        within the training lengths it is always `max_target_length`).
+        within the training lengths it is always `max_target_length`). With
+        `best_only`, only each sentence's first hypothesis is the full search's (beam
+        search stops sooner: see `decoding.beam_search`).
         """
-        key = (strategy, jit_compile)
+        key = (strategy, jit_compile, best_only)
         if key not in self._functions:
             model = self.seq2seq
 
             def search(source_ids, max_length, limits):
-                return strategy.search(model.log_probs, model.encode(source_ids),
-                                       max_length, limits)
+                # XLA compiles only fixed shapes: a Transformer's caches preallocated.
+                step = functools.partial(model.log_probs, fixed_shapes=jit_compile)
+                return strategy.search(step, model.encode(source_ids, fixed_shapes=jit_compile),
+                                       max_length, limits, best_only)
 
             self._functions[key] = tf.function(search, jit_compile=jit_compile, input_signature=[
                 tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32),
@@ -122,7 +127,7 @@ class Searcher:
 
     def best_ids(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False):
         """The best output ids of `strategy` per source (an array; `None` if empty)."""
-        search = self.compiled(strategy, jit_compile)
+        search = self.compiled(strategy, jit_compile, best_only=True)
         return self.run_batched(batch_ids, batch_size,
                                 lambda *args: search(*args)[0][:, 0].numpy())
 

@@ -10,12 +10,14 @@ strategies, `Translator` and saving work unchanged:
   over the same layers. `encoder_model(source) -> state`; `decoder_model([token,
   *state]) -> [probabilities, *state]` (`step_model`: logits) decodes **one new
   position** per call: the keys and values of the earlier positions of every
-  decoder self-attention are kept in the state (a cache preallocated to the most
-  positions the search can reach, written at the current position), and those of
-  the cross-attention are computed once by the encoder model. A step costs one
-  position, not a rerun of the prefix, and every shape is fixed, so the searches'
-  `tf.while_loop`, beam search's reordering of the state rows, and XLA all work as
-  for the LSTM.
+  decoder self-attention are kept in the state (a cache that grows by one position
+  per step), and those of the cross-attention are computed once by the encoder
+  model. A step costs one position, not a rerun of the prefix, and the searches'
+  `tf.while_loop` and beam search's reordering of the state rows work as for the
+  LSTM. XLA needs every shape fixed: with `fixed_shapes=True` the caches are
+  preallocated to the most positions the search can reach and written at the
+  current one (each step then attends over, and beam search reorders, the whole
+  preallocated cache, which costs more without XLA).
 
 Layers: `keras.layers.MultiHeadAttention`, `LayerNormalization`, `Dense`,
 `Embedding`, in pre-norm residual blocks (layer norm before each sub-block, which
@@ -202,37 +204,40 @@ def _num_layers(layers):
 
 class _Encoder(keras.Model):
     """`source (batch, S) -> state`: memory, mask, position, cross-attention keys and
-    values per layer, and empty self-attention caches of `capacity(S)` positions."""
+    values per layer, and empty self-attention caches: of 0 positions, which each
+    step grows by one; with `fixed_shapes=True` (for XLA), of `capacity(S)`
+    positions, which each step writes at its own."""
 
     def __init__(self, layers, capacity, **kwargs):
         super().__init__(**kwargs)
         self._layers_by_name, self.capacity = layers, capacity
         self.num_blocks = _num_layers(layers)
 
-    def call(self, source):
+    def call(self, source, fixed_shapes: bool = False):
         memory, mask = _encode(self._layers_by_name, source, self.num_blocks)
         batch = ops.shape(source)[0]
-        cap = self.capacity(ops.shape(source)[1])
+        positions = self.capacity(ops.shape(source)[1]) if fixed_shapes else 0
         state = [memory, ops.cast(mask, "float32"), ops.zeros((batch,), "int32")]
         for k in range(self.num_blocks):
             cross = self._layers_by_name[f"decoder_{k}_cross_attention"]
             self_attention = self._layers_by_name[f"decoder_{k}_self_attention"]
             state += [cross.key_dense(memory), cross.value_dense(memory)]
-            shape = (batch, cap, self_attention.num_heads, self_attention.key_dim)
+            shape = (batch, positions, self_attention.num_heads, self_attention.key_dim)
             state += [ops.zeros(shape, memory.dtype), ops.zeros(shape, memory.dtype)]
         return state
 
 
 class _DecoderStep(keras.Model):
     """`[token (batch, 1), *state] -> [probabilities (batch, 1, vocab), *state]`, or
-    the logits with `softmax=False`."""
+    the logits with `softmax=False`; `fixed_shapes` as for the `_Encoder` that made
+    the state."""
 
     def __init__(self, layers, softmax: bool = True, **kwargs):
         super().__init__(**kwargs)
         self._layers_by_name, self._softmax = layers, softmax
         self.num_blocks = _num_layers(layers)
 
-    def call(self, inputs):
+    def call(self, inputs, fixed_shapes: bool = False):
         layers = self._layers_by_name
         tokens, memory, mask, position, *caches = inputs
         t = position[0]  # every row of a batch is at the same step
@@ -243,12 +248,8 @@ class _DecoderStep(keras.Model):
             cross_keys, cross_values, keys, values = caches[4 * k: 4 * k + 4]
             attention = layers[f"decoder_{k}_self_attention"]
             h = layers[f"decoder_{k}_self_norm"](x)
-            start = [0, t, 0, 0]
-            keys = ops.slice_update(keys, start, attention.key_dense(h))
-            values = ops.slice_update(values, start, attention.value_dense(h))
-            seen = ops.arange(ops.shape(keys)[1]) <= t
-            visible = ops.broadcast_to(seen[None, None, :], (ops.shape(x)[0], 1,
-                                                             ops.shape(keys)[1]))
+            keys, values, visible = _cached(keys, values, attention.key_dense(h),
+                                            attention.value_dense(h), t, fixed_shapes)
             out, _ = attention._compute_attention(attention.query_dense(h), keys, values,
                                                   attention_mask=visible)
             x = x + attention.output_dense(out)
@@ -264,11 +265,28 @@ class _DecoderStep(keras.Model):
                 *new_caches]
 
 
+def _cached(keys, values, new_keys, new_values, t, fixed_shapes):
+    """The self-attention keys and values of positions `0..t` and the mask of those
+    a query may see: the new position appended (every cached one is seen: `None`),
+    or, in caches of a fixed size, written at `t` with the later ones masked."""
+    if not fixed_shapes:
+        return (ops.concatenate([keys, new_keys], axis=1),
+                ops.concatenate([values, new_values], axis=1), None)
+    start = [0, t, 0, 0]
+    keys = ops.slice_update(keys, start, new_keys)
+    values = ops.slice_update(values, start, new_values)
+    seen = ops.arange(ops.shape(keys)[1]) <= t
+    return keys, values, ops.broadcast_to(seen[None, None, :], (ops.shape(keys)[0], 1,
+                                                                 ops.shape(keys)[1]))
+
+
 def build_transformer_inference(model: keras.Model):
     """`(encoder_model, decoder_model, step_model)` of a `build_transformer` model,
-    sharing its weights (`step_model`: `decoder_model` without its softmax); the
-    self-attention caches hold `model.output_capacity(source width)` positions, more
-    than the longest output a search may write."""
+    sharing its weights (`step_model`: `decoder_model` without its softmax). The
+    self-attention caches grow by a position per step; with `fixed_shapes=True`
+    (a keyword of all three, for XLA) they hold `model.output_capacity(source
+    width)` positions from the start, more than the longest output a search may
+    write."""
     layers = _layers_of(model)
     return (_Encoder(layers, model.output_capacity, name="encoder_model"),
             _DecoderStep(layers, name="decoder_model"),

@@ -65,9 +65,10 @@ class Translator:
         """The strategy of `translate(strategy, beam_width)` (`strategies.resolve_strategy`)."""
         return strategies.resolve_strategy(self.strategy, strategy, beam_width, **options)
 
-    def compiled_search(self, strategy=None, jit_compile: bool = False):
-        """The cached `tf.function` of a strategy's search (`search.Searcher.compiled`)."""
-        return self.searcher.compiled(self.resolve_strategy(strategy), jit_compile)
+    def compiled_search(self, strategy=None, jit_compile: bool = False, best_only: bool = True):
+        """The cached `tf.function` of a strategy's search (`search.Searcher.compiled`):
+        by default the one `translate` runs, which may stop once each best is certain."""
+        return self.searcher.compiled(self.resolve_strategy(strategy), jit_compile, best_only)
 
     @property
     def replaces_unknown(self) -> bool:

@@ -90,6 +90,43 @@ def test_length_normalization_favours_longer_hypotheses():
     np.testing.assert_array_equal(ids[0, 0, :2], [4, 3])
 
 
+def test_top_k_rows_equals_top_k_ties_and_infinities_included():
+    rng = np.random.default_rng(0)
+    for rows, n, k in ((5, 8000, 4), (3, 130, 4), (4, 20, 3), (2, 3, 4), (6, 64, 1)):
+        # Few distinct values: many ties, which must come out in column order.
+        values = rng.integers(0, 7, (rows, n)).astype(np.float32)
+        values[0, : n // 2] = -np.inf
+        top, index = decoding.top_k_rows(tf.constant(values), k)
+        expected = tf.math.top_k(values, k=min(k, n))
+        np.testing.assert_array_equal(top.numpy(), expected.values.numpy())
+        np.testing.assert_array_equal(index.numpy(), expected.indices.numpy())
+
+
+def test_best_only_beam_search_stops_a_sentence_once_its_best_is_certain():
+    # START -> END (0.6) or A (0.4); A -> A (0.9) or END (0.1): the best is [END] at
+    # once, while a hypothesis of A's loops on to the limit.
+    table = [[1, 0, 0, 0, 0, 0]] * 2 + [[0, 0, 0, 0.6, 0.4, 0], [1, 0, 0, 0, 0, 0],
+                                        [0, 0, 0, 0.1, 0.9, 0], [1, 0, 0, 0, 0, 0]]
+    step, state = _markov_step(table), (tf.zeros([2, 1]),)
+    full, full_scores = decoding.beam_search(step, state, 20, beam_width=2, alpha=1.0)
+    best, best_scores = decoding.beam_search(step, state, 20, beam_width=2, alpha=1.0,
+                                             best_only=True)
+    np.testing.assert_array_equal(best[:, 0].numpy(), full[:, 0].numpy())
+    np.testing.assert_array_equal(best[:, 0, :1].numpy(), [[END_ID]] * 2)
+    np.testing.assert_allclose(best_scores[:, 0], full_scores[:, 0])
+    # The full search grew the looping hypothesis to the limit. best_only cut it and
+    # scored it out once even its score at the limit could not pass [END]'s:
+    # (log 0.4 + (m - 1) log 0.9) / ((5 + 20) / 6) < log 0.6 from m = 13 tokens.
+    assert (full[:, 1].numpy() == 4).sum(axis=1).tolist() == [20, 20]
+    np.testing.assert_array_equal(best[:, 1].numpy(), [[4] * 13 + [0] * 7] * 2)
+    assert (best_scores[:, 1].numpy() < -1e8).all()
+    # No early stop while a live hypothesis could still win: greedy's A (0.6), then
+    # END (0.4) against B's (0.4) then END (0.9).
+    step, state = _markov_step(MARKOV), (tf.zeros([1, 1]),)
+    ids, _ = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.0, best_only=True)
+    np.testing.assert_array_equal(ids[0, 0, :2], [5, 3])
+
+
 def test_sampling_is_seeded_and_top_k_1_is_greedy():
     step, state = _markov_step(MARKOV), (tf.zeros([200, 1]),)
     a = decoding.sample(step, state, 6, temperature=1.0, seed=3).numpy()

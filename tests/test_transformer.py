@@ -38,6 +38,17 @@ def test_cached_step_equals_full_recomputation_token_for_token(tie):
         chosen = np.argmax(logits.numpy(), axis=-1).astype(np.int32)
         assert (chosen == np.argmax(keras.ops.convert_to_numpy(full), axis=-1)).all()
         prefix = np.concatenate([prefix, chosen[:, None]], axis=1)
+    # The caches grew one position per step; for XLA they are preallocated to the
+    # output capacity and give the same logits.
+    assert state[-1].shape[1] == 7
+    fixed = seq2seq.encode(source, fixed_shapes=True)
+    assert fixed[-1].shape[1] == model.output_capacity(source.shape[1]) > 7
+    grown = seq2seq.encode(source)
+    for t in range(7):
+        token = tf.constant(prefix[:, t])
+        logits, grown = seq2seq.decode_step(token, grown)
+        fixed_logits, fixed = seq2seq.decode_step(token, fixed, fixed_shapes=True)
+        np.testing.assert_allclose(fixed_logits.numpy(), logits.numpy(), atol=1e-5)
     # A source longer than any position seen in training: sine positions take it.
     long_source = np.arange(4, 30, dtype=np.int32)[None, :]
     assert seq2seq.encode(long_source)[0].shape == (1, 26, 16)
