@@ -102,25 +102,33 @@ ARCHITECTURES = {
 }
 
 
-@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
-def test_save_then_load_in_a_fresh_process(translator, tmp_path, architecture):
-    config = translator.config.replace(**ARCHITECTURES[architecture])
-    keras.utils.set_random_seed(8)
-    translator = s2s.Translator(
-        s2s.build_training_model(config, len(translator.source_vocab),
-                                 len(translator.target_vocab)),
-        config, translator.source_vocab, translator.target_vocab)
-    path = str(tmp_path / "model")
-    translator.save(path)
-    assert sorted(os.listdir(path)) == ["model.weights.h5", "translator.json"]
-    expected = translator.translate(SENTENCES)
-    script = ("import json, sys, seq2seq_keras as s2s; t = s2s.load_translator(sys.argv[1]); "
-              "print(json.dumps([t.translate(s) for s in json.loads(sys.argv[2])] + "
-              "[t.translate_reference(s) for s in json.loads(sys.argv[2])]))")
-    result = subprocess.run([sys.executable, "-c", script, path, json.dumps(SENTENCES)],
+def test_save_then_load_in_a_fresh_process(translator, tmp_path):
+    """Every architecture, saved here, translates the same in one fresh process (one
+    process for all of them: TensorFlow's start-up is paid once), through the compiled
+    search and through the blog's two inference models (on two sentences: a `predict`
+    per token is slow)."""
+    paths, expected = [], []
+    for architecture in sorted(ARCHITECTURES):
+        config = translator.config.replace(**ARCHITECTURES[architecture])
+        keras.utils.set_random_seed(8)
+        built = s2s.Translator(
+            s2s.build_training_model(config, len(translator.source_vocab),
+                                     len(translator.target_vocab)),
+            config, translator.source_vocab, translator.target_vocab)
+        path = str(tmp_path / architecture)
+        built.save(path)
+        assert sorted(os.listdir(path)) == ["model.weights.h5", "translator.json"]
+        paths.append(path)
+        expected.append(built.translate(SENTENCES) + built.translate(SENTENCES[:2]))
+    script = ("import json, sys, seq2seq_keras as s2s; sentences = json.loads(sys.argv[1]); "
+              "ts = [s2s.load_translator(p) for p in sys.argv[2:]]; "
+              "print(json.dumps([[t.translate(s) for s in sentences] + "
+              "[t.translate_reference(s) for s in sentences[:2]] for t in ts]))")
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(SENTENCES), *paths],
                             capture_output=True, text=True, check=True)
     outputs = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outputs == expected + expected
+    for architecture, got, want in zip(sorted(ARCHITECTURES), outputs, expected, strict=True):
+        assert got == want, architecture
 
 
 def test_loading_a_missing_model_says_what_to_do(tmp_path):
