@@ -385,3 +385,14 @@ class Seq2Seq:
     def attention_model(self) -> keras.Model:
         """`build_attention_model` of this model, built once."""
         return build_attention_model(self.model)
+
+    @functools.cached_property
+    def attention(self):
+        """`attention_model` in one `tf.function`, traced once for every batch size and
+        length: `attention([source_ids, target_ids]) -> weights (batch, target time,
+        source time)` (int32 ids; an eager call per batch costs about 4x as much)."""
+        import tensorflow as tf
+
+        model, spec = self.attention_model, tf.TensorSpec([None, None], tf.int32)
+        return tf.function(lambda inputs: model(inputs, training=False),
+                           input_signature=[[spec, spec]])

@@ -137,8 +137,8 @@ class Translator:
                       strategy.drop_penalty, batch_size)
 
     def _repairer(self, replace_unknown):
-        """The attention model that repairs `[UNK]`, or `None` to keep them."""
-        return self.attention_model if replace_unknown and self.replaces_unknown else None
+        """The attention function that repairs `[UNK]`, or `None` to keep them."""
+        return self.seq2seq.attention if replace_unknown and self.replaces_unknown else None
 
     @property
     def attention_model(self):
@@ -155,7 +155,7 @@ class Translator:
             target = [START_ID, *output_ids(self.translate_ids([ids])[0]), END_ID]
         else:
             target = self.target_vocab.encode(normalize(translation), add_start_end=True)
-        weights = self.attention_model(
+        weights = self.seq2seq.attention(
             [tf.constant([ids or [0]], tf.int32), tf.constant([target[:-1]], tf.int32)])
         return ([self.source_vocab.tokens[i] for i in ids],
                 [self.target_vocab.tokens[i] for i in target[1:]],
@@ -181,7 +181,7 @@ class Translator:
         if not self.replaces_unknown:
             raise ValueError("a lexicon is for word-level models with attention")
         self.lexicon = learn_lexicon(pairs, self.source_vocab, self.target_vocab,
-                                     self.attention_model, batch_size)
+                                     self.seq2seq.attention, batch_size)
         return self.lexicon
 
     @classmethod

@@ -44,7 +44,6 @@ from __future__ import annotations
 import collections
 
 import numpy as np
-import tensorflow as tf
 
 from .data import normalize
 from .text import START_ID, UNK, Vocabulary, pad_ids
@@ -68,7 +67,7 @@ def _is_word(token: str) -> bool:
 
 
 def attention_alignments(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary,
-                         attention_model, batch_size: int = 64) -> collections.Counter:
+                         attention, batch_size: int = 64) -> collections.Counter:
     """Count which source word the model looks at for each out-of-vocabulary word.
 
     Every training pair whose target holds a word outside `target_vocab` is fed to
@@ -80,8 +79,9 @@ def attention_alignments(pairs, source_vocab: Vocabulary, target_vocab: Vocabula
         pairs: `(source, target)` sentence pairs, normalized.
         source_vocab: the source `Vocabulary`.
         target_vocab: the target `Vocabulary`.
-        attention_model: `[source ids, target ids] -> weights (batch, target time,
-            source time)`, e.g. `Translator.attention_model`.
+        attention: `[source ids, target ids] -> weights (batch, target time, source
+            time)`: `models.Seq2Seq.attention` (one graph for the hundreds of batches
+            of every width), or a model of `models.build_attention_model`.
         batch_size: pairs per forward pass.
 
     Returns:
@@ -98,19 +98,11 @@ def attention_alignments(pairs, source_vocab: Vocabulary, target_vocab: Vocabula
     # Similar lengths together: little padding in each forward pass.
     rows.sort(key=lambda row: (len(row[1]), len(row[2])))
     counts = collections.Counter()
-    # Hundreds of batches of every width: one graph for all of them, not an eager call
-    # each (about 4x faster on the shipped corpus).
-    spec = tf.TensorSpec([None, None], tf.int32)
-
-    @tf.function(input_signature=[spec, spec])
-    def forward(sources, targets):
-        return attention_model([sources, targets], training=False)
-
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
         sources = pad_ids([ids for _, ids, _ in chunk])
         targets = pad_ids([[START_ID, *target_vocab.token_ids(words)] for _, _, words in chunk])
-        weights = forward(sources, targets).numpy()
+        weights = attention([sources, targets]).numpy()
         for (tokens, _, words), w in zip(chunk, weights, strict=True):
             for i, word in enumerate(words):
                 if word not in target_vocab:
@@ -232,7 +224,7 @@ def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,
 
 
 def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
-                 target_vocab: Vocabulary, lexicon: dict, attention_model=None,
+                 target_vocab: Vocabulary, lexicon: dict, attention=None,
                  batch_size: int = 64):
     """The text of each decoded output, its `[UNK]` replaced or dropped.
 
@@ -241,7 +233,8 @@ def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
             `outputs[k]` (output ids, or `None` for an empty source) translates it.
         source_ids, outputs: as above.
         source_vocab, target_vocab, lexicon: the model's.
-        attention_model: `Translator.attention_model`; `None` keeps `[UNK]`.
+        attention: `models.Seq2Seq.attention` (or an attention model); `None` keeps
+            `[UNK]`.
         batch_size: outputs per teacher-forced pass of the attention model.
 
     Returns:
@@ -249,12 +242,12 @@ def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
     """
     tokens = [[] if ids is None else target_vocab.decode_tokens(ids) for ids in outputs]
     drops = [0] * len(tokens)
-    rows = [k for k, t in enumerate(tokens) if UNK in t] if attention_model else []
+    rows = [k for k, t in enumerate(tokens) if UNK in t] if attention else []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
         # Teacher-forced attention of the translations themselves: row i of the
         # weights is where the decoder looked when it wrote output token i.
-        weights = np.asarray(attention_model([
+        weights = np.asarray(attention([
             pad_ids([source_ids[k] for k in chunk]),
             pad_ids([[START_ID, *target_vocab.token_ids(tokens[k])] for k in chunk])]))
         for k, w in zip(chunk, weights, strict=True):
@@ -265,7 +258,7 @@ def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
 
 
 def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
-           target_vocab: Vocabulary, lexicon: dict, attention_model, drop_penalty: float,
+           target_vocab: Vocabulary, lexicon: dict, attention, drop_penalty: float,
            batch_size: int = 64):
     """Beam search's n best per sentence as `(text, score)`, best first, after each
     hypothesis' `[UNK]` were replaced and it lost `drop_penalty` per one it dropped.
@@ -273,8 +266,8 @@ def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
     Args:
         found: per sentence, its hypotheses `[(ids, score), ...]` (`None`: empty).
         sentences, source_ids: the sources, as for `output_texts`.
-        source_vocab, target_vocab, lexicon, attention_model, batch_size: as for
-            `output_texts` (`attention_model=None` keeps `[UNK]`, drops nothing).
+        source_vocab, target_vocab, lexicon, attention, batch_size: as for
+            `output_texts` (`attention=None` keeps `[UNK]`, drops nothing).
         drop_penalty: see `DROP_PENALTY`.
 
     Returns:
@@ -287,7 +280,7 @@ def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
     texts, drops = output_texts([sentences[k] for k, _, _ in flat],
                                 [source_ids[k] for k, _, _ in flat],
                                 [ids for _, ids, _ in flat], source_vocab, target_vocab,
-                                lexicon, attention_model, batch_size)
+                                lexicon, attention, batch_size)
     scored = iter([(text, score - drop_penalty * dropped) for (_, _, score), text, dropped
                    in zip(flat, texts, drops, strict=True)])
     return [[("", 0.0)] if best is None else
@@ -296,11 +289,11 @@ def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
 
 
 def learn_lexicon(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary,
-                  attention_model, batch_size: int = 64) -> dict[str, str]:
+                  attention, batch_size: int = 64) -> dict[str, str]:
     """`build_lexicon` of the training pairs, aligned by the model's attention
     (`attention_alignments`): one teacher-forced pass over the pairs that hold an
     out-of-vocabulary French word (about 20 s on the full corpus on 2 CPU cores)."""
     pairs = list(pairs)
-    alignments = attention_alignments(pairs, source_vocab, target_vocab, attention_model,
+    alignments = attention_alignments(pairs, source_vocab, target_vocab, attention,
                                       batch_size)
     return build_lexicon(pairs, source_vocab, target_vocab, alignments=alignments)

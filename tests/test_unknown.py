@@ -73,7 +73,7 @@ def test_alignments_follow_the_shipped_models_attention():
              # Every French word in the vocabulary: nothing to align.
              ("I am cold.", "J'ai froid.")]
     counts = attention_alignments(pairs, translator.source_vocab, translator.target_vocab,
-                                  translator.attention_model)
+                                  translator.seq2seq.attention)
     assert counts == collections.Counter({("keyboard", "clavier"): 1})
 
 
