@@ -28,13 +28,7 @@ DEFAULT_MODEL = "transformer"
 
 
 def default_model_path(name: str = DEFAULT_MODEL) -> str:
-    """Folder of a model shipped inside the package (`pretrained/NAME`).
-
-    Args:
-        name: `"transformer"` (the default: attention alone, on SentencePiece
-            subwords), `"en_fr"` (the word-level LSTM with attention) or
-            `"blog_char"` (the blog's model).
-    """
+    """Folder of a shipped model: `pretrained/NAME` (`transformer`, `en_fr`, `blog_char`)."""
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", name)
 
 
@@ -55,9 +49,8 @@ class DataConfig:
     vocabularies (`Config.dataset`).
 
     Attributes:
-        level: `"char"` (the blog), `"word"` or `"subword"` (SentencePiece pieces,
-            see `subwords`; `max_source_tokens` and `max_target_tokens` are then the
-            sizes of the two SentencePiece models).
+        level: `"char"` (the blog), `"word"` or `"subword"` (SentencePiece pieces, see
+            `subwords`; `max_source_tokens`, `max_target_tokens`: the models' sizes).
         data: corpus file; `None` is the shipped `data/fra-eng` corpus; or
             `"tfds:<name>/<config>"`, a TensorFlow Datasets translation dataset
             (e.g. `"tfds:manythings_anki/fra-eng"`, see `tfds_builder`).
@@ -79,6 +72,9 @@ class DataConfig:
         max_source_tokens: source vocabulary size, specials included (`None`: all).
         max_target_tokens: target vocabulary size, specials included (`None`: all).
         min_count: tokens seen fewer times become `[UNK]`.
+        joint_vocabulary: at subword level, one SentencePiece model of
+            `max_source_tokens` ids (`max_target_tokens` the same) for both sides,
+            trained on their training sentences together.
     """
 
     level: str = "char"
@@ -93,6 +89,7 @@ class DataConfig:
     max_source_tokens: int | None = None
     max_target_tokens: int | None = None
     min_count: int = 1
+    joint_vocabulary: bool = False
 
     def __post_init__(self):
         self.validate()
@@ -108,6 +105,11 @@ class DataConfig:
                              "max_target_tokens (the SentencePiece vocabulary sizes)")
         _positive(self, "num_pairs", "max_source_length", "max_target_length",
                   "max_source_tokens", "max_target_tokens", optional=True)
+        if self.joint_vocabulary and (self.level, self.max_source_tokens) != (
+                "subword", self.max_target_tokens):
+            raise ValueError(f"joint_vocabulary=True needs level='subword' and one size, got "
+                             f"level={self.level!r}, max_source_tokens={self.max_source_tokens}"
+                             f", max_target_tokens={self.max_target_tokens}")
         if self.sample_pairs and self.num_pairs is None:
             raise ValueError("sample_pairs=True draws num_pairs pairs; give num_pairs too "
                              "(sample_pairs=True, num_pairs=None)")
@@ -288,10 +290,9 @@ class Config:
     (a `DataConfig`), `model` (a `ModelConfig`) and `training` (a `TrainingConfig`).
     How a trained model decodes is the `Strategy` stored beside it (`strategies`).
 
-    A `Config` is saved with every trained model, so that loading rebuilds the same
-    layers. It is built and read by the flat field names that the parts list:
-    `Config(level="word", units=128)`, `config.units` (`config.model.units`),
-    `config.replace(epochs=10)`, `--set epochs=10` on the command line.
+    Saved with every trained model, so that loading rebuilds the same layers. Built and
+    read by the parts' flat field names: `Config(level="word", units=128)`, `config.units`
+    (`config.model.units`), `config.replace(epochs=10)`, `--set epochs=10` in the CLI.
 
     Args:
         name: preset name, for logs.
@@ -380,9 +381,8 @@ for _field, _part in _OWNER.items():  # config.units reads and sets config.model
 
 def check_counts(**counts) -> None:
     """Raise `ValueError` naming the first of `counts` that is not a whole number >= 1
-    (a list: not empty, and each item so). `None` passes (it means "all" or "the
-    default" where a notebook documents it). The notebooks check their parameters
-    with it before they spend minutes on them.
+    (a list: not empty, and each item so; `None` passes: "all" or "the default"). The
+    notebooks check their parameters with it.
 
     >>> check_counts(epochs=3, num_pairs=None, gap_lengths=[5, 20])
     >>> check_counts(epochs=0)

@@ -89,12 +89,17 @@ def prepare_data(config: Config, skip_malformed: bool = False) -> PreparedData:
             f"{total} pairs give {len(splits.train)} training and "
             f"{len(splits.validation)} validation pairs; use more pairs (num_pairs) or a "
             "larger validation_fraction")
-    source_vocab = Vocabulary.build(
-        (s for s, _ in splits.train), level=config.level,
-        max_tokens=config.max_source_tokens, min_count=config.min_count, seed=config.seed)
-    target_vocab = Vocabulary.build(
-        (t for _, t in splits.train), level=config.level,
-        max_tokens=config.max_target_tokens, min_count=config.min_count, seed=config.seed)
+
+    def vocabulary(texts, size):
+        return Vocabulary.build(texts, level=config.level, max_tokens=size,
+                                min_count=config.min_count, seed=config.seed)
+
+    if config.joint_vocabulary:  # one SentencePiece model, trained on both sides
+        source_vocab = target_vocab = vocabulary(
+            [text for pair in splits.train for text in pair], config.max_source_tokens)
+    else:
+        source_vocab = vocabulary((s for s, _ in splits.train), config.max_source_tokens)
+        target_vocab = vocabulary((t for _, t in splits.train), config.max_target_tokens)
     train = encode_pairs(splits.train, source_vocab, target_vocab,
                          config.max_source_length, config.max_target_length)
     # Fix the limits to what training saw: translate refuses longer sources, and the

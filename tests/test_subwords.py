@@ -88,3 +88,21 @@ def test_the_graph_tokenizer_gives_the_same_ids_and_text(corpus, french):
     assert ids == [french.encode(s) for s in sentences]
     text = tokenizer.detokenize(tf.ragged.constant(ids)).numpy()
     assert [t.decode() for t in text] == sentences
+
+
+def test_a_joint_vocabulary_is_one_model_trained_on_both_sides():
+    config = s2s.Config(level="subword", num_pairs=3000, max_source_tokens=700,
+                        max_target_tokens=700, joint_vocabulary=True)
+    joint = s2s.prepare_data(config)
+    separate = s2s.prepare_data(config.replace(joint_vocabulary=False))
+    source, target = joint.source_vocab, joint.target_vocab
+    assert source.sentencepiece == target.sentencepiece and len(source) == 700
+    # Trained on English and French together: pieces of both languages on each side,
+    # which the separate French model lacks.
+    assert {"▁the", "▁le"} <= set(target.tokens) and "▁the" not in separate.target_vocab.tokens
+    for english, french_sentence in joint.splits.train[:300]:
+        assert source.decode(source.encode(english)) == english
+        assert target.decode(target.encode(french_sentence)) == french_sentence
+    for bad in ({"level": "word"}, {"max_target_tokens": 800}):
+        with pytest.raises(ValueError, match="joint_vocabulary=True needs level='subword'"):
+            config.replace(**bad)
