@@ -182,6 +182,8 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
     assert UNK in translator.translate("I need a keyboard.", "greedy", replace_unknown=False)
     assert "clavier" in translator.translate("I need a keyboard.", "greedy")
     assert "clavier" in translator.translate("I need a keyboard.")  # the default, beam 4
+    # The repair ran batches of many widths, and one sentence alone, through one graph.
+    assert translator.seq2seq.attention.experimental_get_tracing_count() == 1
     # n-best lists are replaced too, with the model's scores kept where no word is
     # dropped.
     n_best = translator.translate_n_best("I need a keyboard.", beam_width=2)
