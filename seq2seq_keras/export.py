@@ -133,7 +133,10 @@ class Serving(tf.Module):
         keep = before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
         if self.level == "subword":  # as `Vocabulary.decode`: a subword [UNK] is left out
             keep &= tf.not_equal(outputs, UNK_ID)
-            return self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
+            text = self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
+            # one space between words, as `SentencePiece.join` (a lone `▁` piece)
+            return tf.strings.regex_replace(tf.strings.regex_replace(text, " {2,}", " "),
+                                            "^ | $", "")
         words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, outputs), keep)
         return tf_detokenize(words, self.level)
 

@@ -17,6 +17,7 @@ normalization is the identity: text comes to it already normalized by
 from __future__ import annotations
 
 import io
+import re
 
 __all__ = ["train_sentencepiece", "SentencePiece"]
 
@@ -110,4 +111,8 @@ class SentencePiece:
         return self._processor.encode(text, out_type=str)
 
     def join(self, pieces) -> str:
-        return self._processor.decode_pieces(list(pieces))
+        """SentencePiece's text of `pieces`, with one space between words: a lone `▁`
+        piece (which a model may write before a word) adds no second space (the
+        export's `Serving.decode` does the same in the graph)."""
+        text = self._processor.decode_pieces(list(pieces))
+        return re.sub(" {2,}", " ", text).strip(" ")

@@ -9,6 +9,7 @@ import pytest
 import seq2seq_keras as s2s
 from seq2seq_keras.cli import main
 from seq2seq_keras.export import tf_detokenize, tf_normalize, tf_tokenize
+from seq2seq_keras.text import END_ID, PAD_ID
 
 SENTENCES = ["I am cold.", "Where's the station?", "Tom's well-known (really) 3.5 km away!",
              "Hé\u202f: ça va\u00a0?", "J\u2019ai  faim", "", "   ", "unknownword zzz",
@@ -29,6 +30,27 @@ def test_tf_text_ops_match_the_python_ones():
     words = [["J'", "ai", "froid", "."], ["«", "Oui", "»", ",", "dit", "-", "il", "(", "là", ")"]]
     joined = tf_detokenize(tf.ragged.constant(words), "word").numpy()
     assert [j.decode() for j in joined] == [s2s.text.detokenize_words(w) for w in words]
+
+
+def test_a_lone_word_piece_adds_no_space_in_python_or_the_export():
+    # The shipped Transformer wrote "J'ai rencontré  Fambada" for "I MET ZELDA": a
+    # lone `▁` piece before a word. Both decoders keep one space between words.
+    import numpy as np
+
+    from seq2seq_keras.export import Serving
+
+    translator = s2s.load_translator()
+    vocab = translator.target_vocab
+    pieces = [["▁J", "'", "ai", "▁rencontré", "▁", "▁F", "a", "m", "b", "a", "d", "a",
+               "▁", "."], ["▁", "▁Oui", "▁"], ["▁", "▁", "▁"]]
+    index = {token: i for i, token in enumerate(vocab.tokens)}
+    ids = [[index[p] for p in row] + [END_ID] for row in pieces]
+    width = max(map(len, ids))
+    ids = np.array([row + [PAD_ID] * (width - len(row)) for row in ids], np.int32)
+    expected = ["J'ai rencontré Fambada .", "Oui", ""]
+    assert [vocab.decode(row) for row in ids] == expected
+    graph = Serving(translator).decode(ids).numpy()
+    assert [text.decode() for text in graph] == expected
 
 
 @pytest.mark.parametrize("level, changes", [
