@@ -7,7 +7,10 @@ easy to read and slow: each `predict` call costs ~50 ms of fixed overhead.
 The fast paths (greedy search, sampling, beam search) work over a model-agnostic step
 function `step(tokens (batch,), state) -> (log_probs (batch, vocab), state)` and loop
 in a `tf.while_loop` inside one `tf.function`, for a whole batch at once, with a
-`done` mask for sentences that have already produced `[END]`. The state is a tuple
+`done` mask for sentences that have already produced `[END]`. Without XLA, the
+sentences that are done leave the batch as the search goes (`compact=True`, what
+`translate` and the export run): a batch's short sentences then stop costing a step
+each while its longest is still being written. The state is a tuple
 of `(batch, ...)` tensors, whatever the model: `[h, c]`, plus the encoder outputs
 and source mask with attention. The library's searches run `models.Seq2Seq.log_probs`
 (the log-softmax of the model's logits); `make_step` builds the same from the blog's
@@ -102,7 +105,7 @@ def _row_limits(limits, batch, max_length):
     return tf.cast(limits, tf.int32)
 
 
-def _search(step, state, max_length, select, limits=None):
+def _search(step, state, max_length, select, limits=None, compact=False):
     """The loop shared by greedy search and sampling.
 
     `select(log_probs (batch, vocab), t) -> tokens (batch,)` picks each next token.
@@ -110,35 +113,66 @@ def _search(step, state, max_length, select, limits=None):
     a growing list: its shape is then known in advance, which XLA requires
     (`jit_compile=True`, with `max_length` a Python int or a function argument).
     Row `i` stops after `limits[i]` tokens (at most `max_length`), so a sentence's
-    output never depends on the other sentences of its batch.
+    output never depends on the other sentences of its batch. With `compact` (not
+    under XLA: the batch then changes shape), the finished rows leave the batch once
+    a quarter of it has finished (`_compacted`), so later steps compute only the
+    live ones.
     """
     batch = tf.shape(state[0])[0]
     limits = _row_limits(limits, batch, max_length)
     tokens = tf.fill([batch], tf.constant(START_ID, tf.int32))
     done = tf.zeros([batch], tf.bool)
     outputs = tf.zeros([batch, max_length], tf.int32)
-    columns = tf.range(max_length)
+    rows = tf.range(batch)  # each row's place in `outputs`
 
-    def cond(t, tokens, state, done, outputs):
+    def cond(t, tokens, state, done, rows, limits, outputs):
         return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(done)))
 
-    def body(t, tokens, state, done, outputs):
+    def body(t, tokens, state, done, rows, limits, outputs):
         log_probs, state = step(tokens, state)
         next_tokens = select(log_probs, t)
         next_tokens = tf.where(done, tf.constant(PAD_ID, tf.int32), next_tokens)
         done = tf.logical_or(done, tf.equal(next_tokens, END_ID)) | (t + 1 >= limits)
-        outputs = tf.where(tf.equal(columns, t)[None, :], next_tokens[:, None], outputs)
-        return t + 1, next_tokens, state, done, outputs
+        outputs = tf.tensor_scatter_nd_update(
+            outputs, tf.stack([rows, tf.fill(tf.shape(rows), t)], axis=1), next_tokens)
+        if compact:
+            (next_tokens, state, done, rows, limits), _ = _compacted(
+                tf.logical_not(done), (next_tokens, state, done, rows, limits))
+        return t + 1, next_tokens, state, done, rows, limits, outputs
 
     state = tuple(state)
-    _, _, _, _, outputs = tf.while_loop(
-        cond, body, (tf.constant(0), tokens, state, done, outputs),
-        shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]), _loop_shapes(state),
-                          tf.TensorShape([None]), tf.TensorShape([None, None])))
+    vector = tf.TensorShape([None])
+    *_, outputs = tf.while_loop(
+        cond, body, (tf.constant(0), tokens, state, done, rows, limits, outputs),
+        shape_invariants=(tf.TensorShape([]), vector, _loop_shapes(state), vector, vector,
+                          vector, tf.TensorShape([None, None])))
     return outputs
 
 
-def greedy_search(step, state, max_length, limits=None):
+def _compacted(live, values, grouped=(), group: int = 1):
+    """`(values, grouped)` without the entries that are not `live`, once at least a
+    quarter of them are not (else as they are): gathering every state tensor costs
+    about a step, so it waits for that many.
+
+    Args:
+        live: `(n,)` booleans.
+        values: a nest of `(n, ...)` tensors.
+        grouped: a nest of `(n * group, ...)` tensors, `group` rows per entry of
+            `live` (beam search: a sentence's hypotheses).
+    """
+    remaining = tf.reduce_sum(tf.cast(live, tf.int32))
+    keep = tf.cast(tf.reshape(tf.where(live), [-1]), tf.int32)
+
+    def gather():
+        rows = tf.reshape(keep[:, None] * group + tf.range(group), [-1])
+        return (tf.nest.map_structure(lambda v: tf.gather(v, keep), values),
+                tf.nest.map_structure(lambda v: tf.gather(v, rows), grouped))
+
+    return tf.cond((remaining > 0) & (4 * remaining <= 3 * tf.size(live)), gather,
+                   lambda: (values, grouped))
+
+
+def greedy_search(step, state, max_length, limits=None, compact=False):
     """Batched greedy decoding: at each step, feed back the most likely token.
 
     Call it inside a `tf.function` so the loop compiles to one `tf.while_loop`.
@@ -148,13 +182,16 @@ def greedy_search(step, state, max_length, limits=None):
         state: the initial decoder state (a tuple of `(batch, ...)` tensors).
         max_length: the most tokens to produce per sentence (a scalar tensor or int).
         limits: optional `(batch,)` per-sentence limits, each at most `max_length`.
+        compact: drop the finished rows from the batch as the search goes (a Python
+            bool; the same ids, fewer rows computed; not under XLA, which needs fixed
+            shapes).
 
     Returns:
         int32 `(batch, max_length)` ids; after a sentence's `[END]` come padding ids 0.
     """
     return _search(step, state, max_length,
                    lambda log_probs, t: tf.argmax(log_probs, axis=-1, output_type=tf.int32),
-                   limits)
+                   limits, compact)
 
 
 def sample(step, state, max_length, temperature=1.0, top_k=0, seed=0, limits=None):
@@ -224,7 +261,7 @@ def _length_penalty(lengths, alpha):
 
 
 def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limits=None,
-                best_only=False):
+                best_only=False, compact=False):
     """Batched beam search with length normalization.
 
     Each sentence keeps the `beam_width` best partial translations by total
@@ -235,7 +272,7 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limi
     log-probability. The hypotheses live in a preallocated `(batch, beam_width,
     max_length)` buffer written column by column (no growing concatenation), so
     every shape but the step's own state is fixed and the search also compiles
-    with XLA.
+    with XLA (without `compact`, which drops the finished sentences from the batch).
 
     Each step ranks `beam_width` candidates per hypothesis (its best tokens, by
     `top_k_rows`), then the best `beam_width` of those per sentence: the same choice
@@ -261,6 +298,8 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limi
         alpha: length-normalization strength (0: none).
         best_only: stop each sentence as soon as its best hypothesis is known (a
             Python bool).
+        compact: a finished sentence leaves the loop's batch (as for
+            `greedy_search`; not under XLA).
 
     Returns:
         `(ids, scores)`: int32 `(batch, beam_width, max_length)`, best first, with
@@ -280,11 +319,16 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limi
     finished = tf.zeros([batch, beam_width], tf.bool)
     sequences = tf.zeros([batch, beam_width, max_length], tf.int32)
     columns = tf.range(max_length)
+    # With `compact`, each sentence's place in the batch it started in, and its
+    # hypotheses and scores there (a finished sentence leaves the loop's batch).
+    rows = tf.range(batch)
+    results = (sequences, scores)
 
-    def cond(t, tokens, state, scores, finished, sequences):
+    def cond(t, tokens, state, scores, finished, sequences, rows, limits, results):
         return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
 
-    def body(t, tokens, state, scores, finished, sequences):
+    def body(t, tokens, state, scores, finished, sequences, rows, limits, results):
+        batch = tf.shape(scores)[0]
         log_probs, new_state = step(tokens, state)
         # An entry the step hands back unchanged (the attention memory, the source
         # mask, a Transformer's cross-attention keys and values) is the same in every
@@ -310,18 +354,29 @@ def beam_search(step, state, max_length, beam_width=4, alpha=DEFAULT_ALPHA, limi
                     | (t + 1 >= limits)[:, None])
         if best_only:
             scores, finished = _settle(scores, finished, sequences, limits, alpha)
-        rows = tf.reshape(parent + tf.range(batch)[:, None] * beam_width, [-1])
-        state = tuple(tf.gather(s, rows) if move else s
+        beams = tf.reshape(parent + tf.range(batch)[:, None] * beam_width, [-1])
+        state = tuple(tf.gather(s, beams) if move else s
                       for s, move in zip(state, moving, strict=True))
-        return t + 1, tf.reshape(token, [-1]), state, scores, finished, sequences
+        token = tf.reshape(token, [-1])
+        if compact:
+            results = tuple(tf.tensor_scatter_nd_update(r, rows[:, None], v)
+                            for r, v in zip(results, (sequences, scores), strict=True))
+            (scores, finished, sequences, rows, limits), (token, state) = _compacted(
+                tf.logical_not(tf.reduce_all(finished, axis=1)),
+                (scores, finished, sequences, rows, limits), (token, state), beam_width)
+        return t + 1, token, state, scores, finished, sequences, rows, limits, results
 
     # Every shape but the growing caches' is fixed by the inputs; the invariants say
     # that the batch dimensions are not known while the graph is built.
-    _, _, _, scores, finished, sequences = tf.while_loop(
-        cond, body, (tf.constant(0), tokens, state, scores, finished, sequences),
-        shape_invariants=(tf.TensorShape([]), tf.TensorShape([None]), _loop_shapes(state),
-                          tf.TensorShape([None, None]), tf.TensorShape([None, None]),
-                          tf.TensorShape([None, None, None])))
+    matrix, vector = tf.TensorShape([None, None]), tf.TensorShape([None])
+    _, _, _, scores, finished, sequences, _, _, results = tf.while_loop(
+        cond, body, (tf.constant(0), tokens, state, scores, finished, sequences, rows, limits,
+                     results),
+        shape_invariants=(tf.TensorShape([]), vector, _loop_shapes(state), matrix, matrix,
+                          tf.TensorShape([None, None, None]), vector, vector,
+                          (tf.TensorShape([None, None, None]), matrix)))
+    if compact:
+        sequences, scores = results
     normalized = scores / _length_penalty(tf.math.count_nonzero(sequences, axis=2), alpha)
     order = tf.argsort(normalized, axis=1, direction="DESCENDING")
     return (tf.gather(sequences, order, batch_dims=1),

@@ -73,8 +73,9 @@ class Searcher:
             def search(source_ids, max_length, limits):
                 # XLA compiles only fixed shapes: a Transformer's caches preallocated.
                 step = functools.partial(model.log_probs, fixed_shapes=jit_compile)
+                # Without XLA, finished sentences leave the batch as the search goes.
                 return strategy.search(step, model.encode(source_ids, fixed_shapes=jit_compile),
-                                       max_length, limits, best_only)
+                                       max_length, limits, best_only, compact=not jit_compile)
 
             self._functions[key] = tf.function(search, jit_compile=jit_compile, input_signature=[
                 tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32),

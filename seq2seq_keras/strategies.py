@@ -37,13 +37,16 @@ class Strategy:
         """How many hypotheses `search` returns per sentence."""
         return 1
 
-    def search(self, step, state, max_length, limits=None, best_only=False):
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
         """Decode a batch (call inside a `tf.function`).
 
         Args:
             step, state, max_length, limits: as for `greedy_search`.
             best_only: only the first hypothesis of each sentence is wanted (beam
                 search may then stop sooner: see `beam_search`).
+            compact: finished sentences leave the batch as the search goes (greedy
+                and beam search; not under XLA). Sampling keeps its batch: a draw
+                depends on the row it is drawn in.
 
         Returns:
             `(ids, scores)`: int32 `(batch, n_best, max_length)`, best first, and
@@ -71,8 +74,8 @@ class Greedy(Strategy):
 
     name: ClassVar[str] = "greedy"
 
-    def search(self, step, state, max_length, limits=None, best_only=False):
-        return _one_best(greedy_search(step, state, max_length, limits))
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
+        return _one_best(greedy_search(step, state, max_length, limits, compact))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,9 +110,9 @@ class BeamSearch(Strategy):
     def n_best(self) -> int:
         return self.beam_width
 
-    def search(self, step, state, max_length, limits=None, best_only=False):
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
         return beam_search(step, state, max_length, self.beam_width, self.alpha, limits,
-                           best_only)
+                           best_only, compact)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +138,7 @@ class Sampling(Strategy):
         if not isinstance(self.seed, int):
             raise ValueError(f"seed must be an integer, got seed={self.seed!r}")
 
-    def search(self, step, state, max_length, limits=None, best_only=False):
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
         return _one_best(sample(step, state, max_length, self.temperature, self.top_k,
                                 self.seed, limits))
 

@@ -231,6 +231,42 @@ def test_per_sentence_limits_stop_each_row_on_its_own():
     np.testing.assert_array_equal(sampled, greedy)
 
 
+def test_finished_sentences_leave_the_batch_with_the_same_results():
+    # Row i's likeliest next token is END after `left[i]` tokens; a second choice
+    # keeps the beams apart. The rows end at different steps, some at their limit.
+    computed = tf.Variable(0)
+
+    def step(tokens, state):
+        computed.assign_add(tf.shape(tokens)[0])
+        (left,) = state
+        main = tf.where(left <= 0, END_ID, 4 + left % 3)
+        probs = (0.6 * tf.one_hot(main, 8) + 0.3 * tf.one_hot(4 + tokens % 4, 8) + 0.1 / 8)
+        return tf.math.log(probs), (left - 1,)
+
+    state = (tf.constant([9, 0, 4, 12, 2, 7, 1, 11, 5]),)
+    limits = tf.constant([14, 14, 3, 14, 14, 6, 14, 14, 14])
+    searches = {
+        "greedy": lambda compact: (decoding.greedy_search(step, state, 14, limits, compact),),
+        "beam": lambda compact: decoding.beam_search(step, state, 14, 3, 1.0, limits,
+                                                     compact=compact),
+        "best only": lambda compact: decoding.beam_search(step, state, 14, 3, 1.0, limits,
+                                                          best_only=True, compact=compact),
+    }
+    for name, search in searches.items():
+        rows, results = [], []
+        for compact in (False, True):
+            computed.assign(0)
+            results.append(tf.function(search)(compact))
+            rows.append(int(computed.numpy()))
+        if name == "best only":  # only the best hypotheses are the full search's
+            results = [(ids[:, 0], scores[:, 0]) for ids, scores in results]
+        (full, *full_scores), (compacted, *compacted_scores) = results
+        np.testing.assert_array_equal(compacted.numpy(), full.numpy(), err_msg=name)
+        for a, b in zip(full_scores, compacted_scores, strict=True):
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-6, err_msg=name)
+        assert rows[1] < 0.7 * rows[0], (name, rows)
+
+
 def test_beam_search_writes_a_fixed_buffer_and_compiles_with_xla():
     step, state = _markov_step(MARKOV), (tf.zeros([3, 1]),)
     eager, eager_scores = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.6)
