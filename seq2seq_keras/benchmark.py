@@ -136,7 +136,7 @@ def export_speed(translator, sentences, batch: int = 64, export_dir: str | None 
     Returns:
         Rows `{"path", "batch", "ms_per_sentence", "sentences_per_second",
         "same_strings"}`; `same_strings` (export row only): whether the export gives
-        the strings of `translate(..., replace_unknown=False)`.
+        the strings of `translate`.
     """
     import tensorflow as tf
 
@@ -156,8 +156,8 @@ def export_speed(translator, sentences, batch: int = 64, export_dir: str | None 
                   None),
                  ("translate, greedy",
                   lambda: translator.translate(chunk, "greedy", batch_size=batch), None),
-                 (f"exported SavedModel, {default}", exported, exported() == translator.translate(
-                     chunk, batch_size=batch, replace_unknown=False)))
+                 (f"exported SavedModel, {default}", exported,
+                  exported() == translator.translate(chunk, batch_size=batch)))
         rows = []
         for name, run, same in paths:
             rows.append({"path": name, "batch": batch,

@@ -14,16 +14,13 @@ The input rules are `Translator.translate`'s, as the same TF ops
 (`sentences.tf_sentences`): the way people type is undone (capitals, `i`, sentence
 starts, names the vocabulary knows, a missing final mark), each string is split into
 sentences, they are translated as one batch and their translations joined: one
-string out per string in. What differs, because a serving graph cannot raise for one
-sentence of a batch or run Python:
-
-* a sentence over `MAX_SENTENCE_CHARACTERS` translates to `""` (the other sentences of
-  its string are kept), where `translate` raises `SentenceTooLongError`;
-* a word-level model's `[UNK]` stays in the output: replacing it
-  (`seq2seq_keras.unknown`) needs a second, teacher-forced pass and a lexicon
-  lookup; the exported graph is the model's own output, as
-  `translate(..., replace_unknown=False)`. A subword model (the default) has no
-  `[UNK]` to repair: its export and `translate` give the same strings.
+string out per string in. A word-level attention model's `[UNK]` are replaced in the
+graph as `translate` replaces them (`unknown.Repair`: the same ops, the lexicon a
+lookup table, the attention of a teacher-forced pass over the hypotheses, beam
+search's hypotheses ranked again with the drop penalty). One thing differs, because
+a serving graph cannot raise for one sentence of a batch: a sentence over
+`MAX_SENTENCE_CHARACTERS` translates to `""` (the other sentences of its string are
+kept), where `translate` raises `SentenceTooLongError`.
 """
 
 from __future__ import annotations
@@ -109,6 +106,10 @@ class Serving(tf.Module):
         # SavedModel lose a lookup table of a Transformer's export ("untracked").
         self.encoder_model = translator.seq2seq.encoder_model
         self.seq2seq = translator.seq2seq
+        # A word-level attention model replaces [UNK] as `translate` does, in the graph:
+        # every hypothesis repaired, beam search's ranked again with the drop penalty.
+        self.repair = translator.repair if translator.replaces_unknown else None
+        self.drop_penalty = getattr(self.strategy, "drop_penalty", 0.0)
 
     def translate(self, texts):
         typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable)
@@ -154,11 +155,42 @@ class Serving(tf.Module):
         limits = decoding.output_limits(lengths, self.max_source_length,
                                         self.max_target_length)
         limits = tf.where(fits, limits, 1)
-        outputs, _ = self.strategy.search(self.seq2seq.log_probs, self.seq2seq.encode(ids),
-                                          tf.reduce_max(tf.concat([limits, [1]], 0)), limits,
-                                          best_only=True)
-        text = self.decode(outputs[:, 0])
+        outputs, scores = self.strategy.search(
+            self.seq2seq.log_probs, self.seq2seq.encode(ids),
+            tf.reduce_max(tf.concat([limits, [1]], 0)), limits,
+            best_only=self.repair is None, compact=True)
+        if self.repair is None:
+            text = self.decode(outputs[:, 0])
+        else:
+            text = self.repaired(tf_tokenize(text, self.level), ids, outputs, scores)
         return tf.where(fits, text, tf.zeros_like(text))
+
+    def repaired(self, source_tokens, ids, outputs, scores):
+        """`Translator.translate`'s `[UNK]` repair (`unknown.rerank`): each of the `n`
+        best hypotheses `(batch, n, time)` repaired where the decoder's attention
+        looked, less `drop_penalty` per word dropped, the best of them detokenized."""
+        n = tf.shape(outputs)[1]
+        flat = tf.reshape(outputs, [-1, tf.shape(outputs)[2]])
+        source = tf.repeat(ids, n, axis=0)
+        # Teacher-forced over the hypotheses themselves: row i is where token i looked.
+        weights = self.seq2seq.attention([source, tf.concat(
+            [tf.fill([tf.shape(flat)[0], 1], START_ID), flat[:, :-1]], axis=1)])
+        lengths = tf.repeat(source_tokens.row_lengths(), n)
+        weights = tf.where(tf.range(tf.shape(weights)[2], dtype=lengths.dtype)[None, None, :]
+                           < lengths[:, None, None], weights, -1.0)
+        aligned = tf.argmax(weights, axis=2, output_type=tf.int32)
+        before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(flat, END_ID), tf.int32), axis=1), 0)
+        keep = before_end & tf.not_equal(flat, PAD_ID) & tf.not_equal(flat, START_ID)
+        tokens, drops = self.repair(
+            tf.gather(source_tokens, tf.repeat(tf.range(tf.shape(ids)[0]), n)),
+            tf.ragged.boolean_mask(tf.gather(self.target_tokens, flat), keep),
+            tf.ragged.boolean_mask(aligned, keep))
+        # Ranked again as `rerank` does (in float64, as Python; equals keep their order).
+        penalized = (tf.cast(scores, tf.float64) - self.drop_penalty
+                     * tf.cast(tf.reshape(drops, tf.shape(scores)), tf.float64))
+        best = tf.math.top_k(penalized, k=1).indices[:, 0]
+        return tf_detokenize(tf.gather(tokens, tf.range(tf.shape(ids)[0]) * n + best),
+                             self.level)
 
 
 def export_translator(translator, path: str) -> str:

@@ -3,6 +3,8 @@ the strategies (`strategies`), the search (`search`), `[UNK]` repair (`unknown`)
 
 from __future__ import annotations
 
+import functools
+
 import tensorflow as tf
 
 from . import strategies
@@ -13,7 +15,7 @@ from .models import Seq2Seq
 from .saving import Artefact, load_artefact, save_artefact
 from .search import Searcher
 from .text import END_ID, START_ID, Vocabulary, output_ids
-from .unknown import learn_lexicon, output_texts, rerank
+from .unknown import Repair, learn_lexicon, output_texts, rerank
 
 __all__ = ["Translator", "SentenceTooLongError", "LongSentenceWarning", "load_translator",
            "default_model_path", "MAX_SENTENCE_CHARACTERS"]
@@ -82,8 +84,7 @@ class Translator:
 
     def translate_ids(self, batch_ids, strategy=None, batch_size: int = 64,
                       jit_compile: bool = False, beam_width: int | None = None):
-        """The strategy's best output ids for lists of source ids (`[UNK]` kept; they
-        end at `[END]` or padding; `None` for an empty input)."""
+        """The strategy's best output ids per list of source ids (`None` if empty)."""
         return self.searcher.best_ids(batch_ids, self.resolve_strategy(strategy, beam_width),
                                       batch_size, jit_compile)
 
@@ -115,7 +116,7 @@ class Translator:
         outputs = self.searcher.best_ids(inputs.ids, strategy, batch_size, jit_compile)
         return inputs.join(output_texts(
             inputs.sentences, inputs.ids, outputs, self.source_vocab, self.target_vocab,
-            self.lexicon, self._repairer(replace_unknown), batch_size)[0])
+            *self._repairer(replace_unknown), batch_size)[0])
 
     def translate_n_best(self, sentences, strategy=None, *, beam_width: int | None = None,
                          batch_size: int = 64, replace_unknown: bool = True):
@@ -123,8 +124,7 @@ class Translator:
 
         Each string is one sentence (no splitting). Scores: length-normalized log-probabilities
         less `drop_penalty` per `[UNK]` dropped (`unknown`). `strategy` or `beam_width`: see
-        `strategies.resolve_beam`. `[("", 0.0)]` for an empty sentence; a list for a list.
-        """
+        `strategies.resolve_beam`. `[("", 0.0)]` for an empty sentence; a list for a list."""
         strategy = strategies.resolve_beam(self.strategy, strategy, beam_width)
         inputs = self.source.inputs(sentences, split=False)
         results = self._n_best(inputs, strategy, batch_size, replace_unknown)
@@ -133,17 +133,18 @@ class Translator:
     def _n_best(self, inputs, strategy, batch_size, replace_unknown, jit_compile=False):
         found = self.searcher.hypotheses(inputs.ids, strategy, batch_size, jit_compile)
         return rerank(found, inputs.sentences, inputs.ids, self.source_vocab,
-                      self.target_vocab, self.lexicon, self._repairer(replace_unknown),
+                      self.target_vocab, *self._repairer(replace_unknown),
                       strategy.drop_penalty, batch_size)
 
-    def _repairer(self, replace_unknown):
-        """The attention function that repairs `[UNK]`, or `None` to keep them."""
-        return self.seq2seq.attention if replace_unknown and self.replaces_unknown else None
+    def _repairer(self, replace: bool):
+        """`(repair, attention)` that replace `[UNK]`, or `(None, None)` to keep them."""
+        return (self.repair, self.seq2seq.attention) if replace and self.replaces_unknown \
+            else (None, None)
 
-    @property
-    def attention_model(self):
-        """`models.build_attention_model` of this model, built once (`Seq2Seq`)."""
-        return self.seq2seq.attention_model
+    @functools.cached_property
+    def repair(self) -> Repair:
+        """The `[UNK]` rules over this model's lexicon, as graph ops (`unknown.Repair`)."""
+        return Repair(self.lexicon, self.source_vocab)
 
     def attention(self, sentence: str, translation: str | None = None):
         """Where each output token looked: `(source_tokens, target_tokens, weights)`,
@@ -182,6 +183,7 @@ class Translator:
             raise ValueError("a lexicon is for word-level models with attention")
         self.lexicon = learn_lexicon(pairs, self.source_vocab, self.target_vocab,
                                      self.seq2seq.attention, batch_size)
+        self.__dict__.pop("repair", None)  # built again over the new lexicon
         return self.lexicon
 
     @classmethod

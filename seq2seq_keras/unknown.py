@@ -36,7 +36,9 @@ builds the lexicon (about 20 s on the full corpus) and saves it with the model
 (`lexicon.json`).
 
 The rules and thresholds were chosen on the validation split, and the test split
-measured after (`docs/results.md`).
+measured after (`docs/results.md`). They exist once, as TensorFlow ops (`Repair`, with
+the lexicon as a lookup table), which `Translator.translate` and the exported
+SavedModel both run.
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ from __future__ import annotations
 import collections
 
 import numpy as np
+import tensorflow as tf
 
 from .data import normalize
+from .sentences import known_words
 from .text import START_ID, UNK, Vocabulary, pad_ids
 
-__all__ = ["attention_alignments", "build_lexicon", "replace_unknown", "DROP_PENALTY",
-           "output_texts", "rerank", "learn_lexicon"]
+__all__ = ["attention_alignments", "build_lexicon", "replace_unknown", "Repair",
+           "DROP_PENALTY", "output_texts", "rerank", "learn_lexicon"]
 
 # Taken off a beam-search hypothesis' score (a length-normalized log-probability)
 # for each [UNK] that `replace_unknown` drops; chosen on the validation split
@@ -166,20 +170,88 @@ def build_lexicon(pairs, source_vocab: Vocabulary, target_vocab: Vocabulary,
     return lexicon
 
 
-def _copyable(word: str, position: int, source_vocab: Vocabulary) -> bool:
-    """Whether a source word is a name or number that stays as it is in French."""
-    if not any(c.isalnum() for c in word) or word.endswith("'"):
-        return False
-    if any(c.isdigit() for c in word):
-        return True
-    # "Paris" or "Zelda"; not "The" at the start of a sentence, nor a lowercase
-    # English word ("scammed"), which only looks wrong in French.
-    return word[0].isupper() and (position > 0 or word not in source_vocab)
+# Private-use characters that no token holds: between tokens, and for a dropped one.
+_SEP, _DROP = "\ue010", "\ue011"
+_END = "(?:" + _SEP + "|$)"
+_COMMA_BEFORE_DROPS = ("(^|" + _SEP + ")," + _SEP + "(?:" + _DROP + _SEP + ")+("
+                       + "[" + "".join(sorted(_CLAUSE_END)) + "]" + _END + ")")
+
+
+class Repair(tf.Module):
+    """The rules of the module's docstring as TensorFlow ops, over a lexicon and a
+    source vocabulary held as lookup tables: `Translator.translate` and the exported
+    SavedModel repair `[UNK]` with the same graph.
+
+    Args:
+        lexicon: `{source word: target word}` (see `build_lexicon`).
+        source_vocab: the source `Vocabulary` (to tell names from known words).
+    """
+
+    def __init__(self, lexicon: dict, source_vocab: Vocabulary):
+        super().__init__()
+        keys = sorted(lexicon) or [_DROP]  # a key no token is
+        self.lexicon = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
+            tf.constant(keys), tf.constant([lexicon.get(k, "") for k in keys])), "")
+        self.known = known_words(source_vocab.tokens)
+
+    @tf.function(input_signature=[tf.RaggedTensorSpec([None, None], tf.string),
+                                  tf.RaggedTensorSpec([None, None], tf.string),
+                                  tf.RaggedTensorSpec([None, None], tf.int32)])
+    def __call__(self, source_tokens, output_tokens, aligned):
+        """`(tokens, drops)`: each row of `output_tokens` with its `[UNK]` replaced
+        (lexicon, copy) or dropped, and how many it dropped.
+
+        Args:
+            source_tokens: `(batch, source)` the source sentences' tokens.
+            output_tokens: `(batch, output)` the translations' tokens.
+            aligned: `(batch, output)` for each output token, the position of the
+                source token of highest attention weight.
+        """
+        # One more token, empty, so that a row without source tokens still has one.
+        source_tokens = tf.concat([source_tokens, tf.fill([source_tokens.nrows(), 1], "")],
+                                  axis=1)
+        word = tf.gather(source_tokens, aligned, batch_dims=1).flat_values
+        position = aligned.flat_values
+        replaced = self.lexicon.lookup(word)
+        # A name or a number: "Zelda" (not a known word first in the sentence), "1999".
+        copy = (tf.strings.regex_full_match(word, r".*[\pL\pN].*")
+                & tf.logical_not(tf.strings.regex_full_match(word, ".*'"))
+                & (tf.strings.regex_full_match(word, r".*\p{Nd}.*")
+                   | (tf.strings.regex_full_match(word, r"\p{Lu}.*")
+                      & ((position > 0) | tf.equal(self.known.lookup(word), 0)))))
+        unknown = tf.equal(output_tokens.flat_values, UNK)
+        dropped = unknown & tf.equal(replaced, "") & tf.logical_not(copy)
+        tokens = tf.where(unknown, tf.where(copy & tf.equal(replaced, ""), word, replaced),
+                          output_tokens.flat_values)
+        tokens = output_tokens.with_flat_values(tf.where(dropped, _DROP, tokens))
+        drops = tf.reduce_sum(tf.cast(output_tokens.with_flat_values(dropped), tf.int32),
+                              axis=1)
+        # The commas a dropped word strands: before it and a clause end ("x , [UNK] ."),
+        # after it at the start ("[UNK] , y"), before it at the end ("x , [UNK]").
+        text = tf.strings.reduce_join(tokens, axis=1, separator=_SEP)
+        text = tf.while_loop(  # "x , [UNK] , [UNK] ." loses both commas
+            lambda old, new: tf.reduce_any(tf.not_equal(old, new)),
+            lambda old, new: (new, tf.strings.regex_replace(new, _COMMA_BEFORE_DROPS,
+                                                            r"\1\2")),
+            (text, tf.strings.regex_replace(text, _COMMA_BEFORE_DROPS, r"\1\2")))[1]
+        text = tf.strings.regex_replace(text, f"^{_DROP}{_END}(?:(?:,|{_DROP}){_END})*", "")
+        text = tf.strings.regex_replace(text, f"(^|{_SEP}),(?:{_SEP}{_DROP})+$", "")
+        tokens = tf.strings.split(text, _SEP)
+        return tf.ragged.boolean_mask(tokens, tf.not_equal(tokens, _DROP)
+                                      & tf.not_equal(tokens, "")), drops
+
+    def tokens(self, source_tokens, output_tokens, aligned):
+        """`__call__` on Python lists: `(tokens, drops)` lists per row."""
+        tokens, drops = self(*(tf.ragged.constant(rows, dtype=dtype, ragged_rank=1) for rows,
+                               dtype in ((source_tokens, tf.string), (output_tokens, tf.string),
+                                         (aligned, tf.int32))))
+        return [[t.decode() for t in row] for row in tokens.to_list()], drops.numpy().tolist()
 
 
 def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,
                     source_vocab: Vocabulary, with_drops: bool = False):
-    """Output tokens with each `[UNK]` replaced (lexicon, copy) or dropped.
+    """Output tokens with each `[UNK]` replaced (lexicon, copy) or dropped: `Repair`
+    for one sentence.
 
     Args:
         source_tokens: the source sentence's tokens (`source_vocab.tokenize`).
@@ -195,36 +267,21 @@ def replace_unknown(source_tokens, output_tokens, weights, lexicon: dict,
         The new tokens (the rules are in the module's docstring); with
         `with_drops`, `(tokens, number dropped)`.
     """
-    result, drops = [], 0
-    dropped = False  # whether the last [UNK] was dropped, with nothing kept since
-    for i, token in enumerate(output_tokens):
-        if token != UNK:
-            if dropped and token in _CLAUSE_END:
-                # "x , [UNK] ." -> "x ." and "[UNK] , y" -> "y": no stranded comma.
-                if result and result[-1] == ",":
-                    result.pop()
-                elif not result and token == ",":
-                    continue
-            result.append(token)
-            dropped = False
-            continue
-        row = weights[i][: len(source_tokens)]
-        j = max(range(len(row)), key=lambda k: row[k])
-        word = source_tokens[j]
-        if word in lexicon:
-            result.append(lexicon[word])
-        elif _copyable(word, j, source_vocab):
-            result.append(word)
-        else:
-            dropped = True
-            drops += 1
-    if dropped and result and result[-1] == ",":
-        result.pop()
-    return (result, drops) if with_drops else result
+    tokens, drops = Repair(lexicon, source_vocab).tokens(
+        [list(source_tokens)], [list(output_tokens)],
+        [_aligned(weights, len(output_tokens), len(source_tokens))])
+    return (tokens[0], drops[0]) if with_drops else tokens[0]
+
+
+def _aligned(weights, outputs: int, sources: int) -> list[int]:
+    """Per output token, the source position of highest weight (the first of equals)."""
+    weights = np.asarray(weights)
+    return [int(i) for i in np.argmax(weights[:outputs, :sources], axis=1)] if sources \
+        else [0] * outputs
 
 
 def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
-                 target_vocab: Vocabulary, lexicon: dict, attention=None,
+                 target_vocab: Vocabulary, repair: Repair | None = None, attention=None,
                  batch_size: int = 64):
     """The text of each decoded output, its `[UNK]` replaced or dropped.
 
@@ -232,9 +289,9 @@ def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
         sentences: the source sentences; `source_ids[k]` encodes `sentences[k]`, and
             `outputs[k]` (output ids, or `None` for an empty source) translates it.
         source_ids, outputs: as above.
-        source_vocab, target_vocab, lexicon: the model's.
-        attention: `models.Seq2Seq.attention` (or an attention model); `None` keeps
-            `[UNK]`.
+        source_vocab, target_vocab: the model's.
+        repair: the model's `Repair` (its lexicon); `None` keeps `[UNK]`.
+        attention: `models.Seq2Seq.attention` (or an attention model).
         batch_size: outputs per teacher-forced pass of the attention model.
 
     Returns:
@@ -242,7 +299,7 @@ def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
     """
     tokens = [[] if ids is None else target_vocab.decode_tokens(ids) for ids in outputs]
     drops = [0] * len(tokens)
-    rows = [k for k, t in enumerate(tokens) if UNK in t] if attention else []
+    rows = [k for k, t in enumerate(tokens) if UNK in t] if repair and attention else []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
         # Teacher-forced attention of the translations themselves: row i of the
@@ -250,15 +307,17 @@ def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
         weights = np.asarray(attention([
             pad_ids([source_ids[k] for k in chunk]),
             pad_ids([[START_ID, *target_vocab.token_ids(tokens[k])] for k in chunk])]))
-        for k, w in zip(chunk, weights, strict=True):
-            words = source_vocab.tokenize(normalize(sentences[k]))
-            tokens[k], drops[k] = replace_unknown(words, tokens[k], w, lexicon, source_vocab,
-                                                  with_drops=True)
+        words = [source_vocab.tokenize(normalize(sentences[k])) for k in chunk]
+        aligned = [_aligned(w, len(tokens[k]), len(source_ids[k]))
+                   for k, w in zip(chunk, weights, strict=True)]
+        new, dropped = repair.tokens(words, [tokens[k] for k in chunk], aligned)
+        for k, row, count in zip(chunk, new, dropped, strict=True):
+            tokens[k], drops[k] = row, count
     return [target_vocab.join(t) for t in tokens], drops
 
 
 def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
-           target_vocab: Vocabulary, lexicon: dict, attention, drop_penalty: float,
+           target_vocab: Vocabulary, repair: Repair | None, attention, drop_penalty: float,
            batch_size: int = 64):
     """Beam search's n best per sentence as `(text, score)`, best first, after each
     hypothesis' `[UNK]` were replaced and it lost `drop_penalty` per one it dropped.
@@ -266,8 +325,8 @@ def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
     Args:
         found: per sentence, its hypotheses `[(ids, score), ...]` (`None`: empty).
         sentences, source_ids: the sources, as for `output_texts`.
-        source_vocab, target_vocab, lexicon, attention, batch_size: as for
-            `output_texts` (`attention=None` keeps `[UNK]`, drops nothing).
+        source_vocab, target_vocab, repair, attention, batch_size: as for
+            `output_texts` (`repair=None` keeps `[UNK]`, drops nothing).
         drop_penalty: see `DROP_PENALTY`.
 
     Returns:
@@ -280,7 +339,7 @@ def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
     texts, drops = output_texts([sentences[k] for k, _, _ in flat],
                                 [source_ids[k] for k, _, _ in flat],
                                 [ids for _, ids, _ in flat], source_vocab, target_vocab,
-                                lexicon, attention, batch_size)
+                                repair, attention, batch_size)
     scored = iter([(text, score - drop_penalty * dropped) for (_, _, score), text, dropped
                    in zip(flat, texts, drops, strict=True)])
     return [[("", 0.0)] if best is None else

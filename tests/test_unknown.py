@@ -236,7 +236,7 @@ def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
     prepared = s2s.prepare_data(config)
     train, source, target = prepared.splits.train, prepared.source_vocab, prepared.target_vocab
     alignments = attention_alignments(train, source, target,
-                                      result.translator.attention_model)
+                                      result.translator.seq2seq.attention_model)
     expected = build_lexicon(train, source, target, alignments=alignments)
     assert sum(alignments.values()) > 100
     assert expected and result.translator.lexicon == expected
