@@ -70,6 +70,13 @@ def tf_detokenize(tokens, level):
     return tf.strings.regex_replace(text, r"([(\[{¿¡']) ", r"\1")
 
 
+def _written(outputs):
+    """`(batch, time)` output ids -> whether each is a token of the text: before the
+    first `[END]`, not padding nor `[START]` (as `Vocabulary.decode_tokens`)."""
+    before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32), axis=1), 0)
+    return before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
+
+
 class Serving(tf.Module):
     """What the export runs, as a `tf.Module` over a `Translator`'s vocabularies and
     inference graphs: `translate` (strings -> strings), and its parts `encode`
@@ -129,9 +136,7 @@ class Serving(tf.Module):
     def decode(self, outputs):
         """`(batch, time)` output ids -> `(batch,)` sentences: the tokens before the
         first `[END]`, without padding and `[START]` (as `Vocabulary.decode`)."""
-        before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32),
-                                        axis=1), 0)
-        keep = before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
+        keep = _written(outputs)
         if self.level == "subword":  # as `Vocabulary.decode`: a subword [UNK] is left out
             keep &= tf.not_equal(outputs, UNK_ID)
             text = self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
@@ -179,8 +184,7 @@ class Serving(tf.Module):
         weights = tf.where(tf.range(tf.shape(weights)[2], dtype=lengths.dtype)[None, None, :]
                            < lengths[:, None, None], weights, -1.0)
         aligned = tf.argmax(weights, axis=2, output_type=tf.int32)
-        before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(flat, END_ID), tf.int32), axis=1), 0)
-        keep = before_end & tf.not_equal(flat, PAD_ID) & tf.not_equal(flat, START_ID)
+        keep = _written(flat)
         tokens, drops = self.repair(
             tf.gather(source_tokens, tf.repeat(tf.range(tf.shape(ids)[0]), n)),
             tf.ragged.boolean_mask(tf.gather(self.target_tokens, flat), keep),
