@@ -6,7 +6,7 @@
 
 Layers, lowest first (a module imports only from those before it):
 data, text, subwords, sentences, config, presets -> inputs, datasets, unknown -> cells,
-attention, decoding -> transformer -> losses -> models -> strategies, search ->
+attention, decoding -> beam, transformer -> losses -> models -> strategies, search ->
 saving -> translator -> evaluation, interactive, export, training, benchmark -> cli.
 
 The names below are imported on first use (PEP 562), so `import seq2seq_keras`

@@ -25,7 +25,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-__all__ = ["PeepholeLSTMCell", "CoupledLSTMCell"]
+__all__ = ["PeepholeLSTMCell", "CoupledLSTMCell", "recurrent_layer"]
 
 
 class _GatedCell(keras.layers.Layer):
@@ -168,3 +168,25 @@ class CoupledLSTMCell(_GatedCell):
         c = f * c + (1.0 - f) * self.activation(zc)
         h = self.recurrent_activation(zo) * self.activation(c)
         return h, [h, c]
+
+
+VARIANT_CELLS = {"peephole_lstm": PeepholeLSTMCell, "cifg_lstm": CoupledLSTMCell}
+
+
+def recurrent_layer(config, units: int, return_sequences: bool, name: str):
+    """One recurrent layer of `config.cell` (`"lstm"`, `"gru"` or a variant above) with
+    `config`'s options (`rnn_options`, `recurrent_dropout`), returning its final states.
+
+    `keras.layers.LSTM` and `GRU` keep their cuDNN path on a GPU with the defaults
+    (tanh / sigmoid activations, no `recurrent_dropout`, right padding); the variant
+    cells run through the generic `keras.layers.RNN` loop.
+    """
+    options = dict(config.rnn_options or {})
+    common = {"return_sequences": return_sequences, "return_state": True, "name": name}
+    if config.cell == "lstm":
+        return keras.layers.LSTM(units, recurrent_dropout=config.recurrent_dropout,
+                                 **options, **common)
+    if config.cell == "gru":
+        return keras.layers.GRU(units, recurrent_dropout=config.recurrent_dropout,
+                                **options, **common)
+    return keras.layers.RNN(VARIANT_CELLS[config.cell](units, **options), **common)

@@ -16,8 +16,8 @@ starts, names the vocabulary knows, a missing final mark), each string is split 
 sentences, they are translated as one batch and their translations joined: one
 string out per string in. A word-level attention model's `[UNK]` are replaced in the
 graph as `translate` replaces them (`unknown.Repair`: the same ops, the lexicon a
-lookup table, the attention of a teacher-forced pass over the hypotheses, beam
-search's hypotheses ranked again with the drop penalty). One thing differs, because
+lookup table, the alignment history the search keeps, beam search's hypotheses
+ranked again with the drop penalty). One thing differs, because
 a serving graph cannot raise for one sentence of a batch: a sentence over
 `MAX_SENTENCE_CHARACTERS` translates to `""` (the other sentences of its string are
 kept), where `translate` raises `SentenceTooLongError`.
@@ -32,7 +32,8 @@ import tensorflow_text
 from . import decoding
 from .inputs import MAX_SENTENCE_CHARACTERS, rule_tables
 from .sentences import tf_join_sentences, tf_sentences
-from .text import END_ID, PAD_ID, START_ID, UNK, UNK_ID
+from .text import PAD_ID, UNK, UNK_ID
+from .unknown import written
 
 __all__ = ["export_translator", "Serving", "tf_normalize", "tf_tokenize", "tf_detokenize"]
 
@@ -68,13 +69,6 @@ def tf_detokenize(tokens, level):
     text = tf.strings.reduce_join(tokens, axis=-1, separator=" ")
     text = tf.strings.regex_replace(text, r" ([.,)\]}%…])", r"\1")
     return tf.strings.regex_replace(text, r"([(\[{¿¡']) ", r"\1")
-
-
-def _written(outputs):
-    """`(batch, time)` output ids -> whether each is a token of the text: before the
-    first `[END]`, not padding nor `[START]` (as `Vocabulary.decode_tokens`)."""
-    before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32), axis=1), 0)
-    return before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
 
 
 class Serving(tf.Module):
@@ -136,7 +130,7 @@ class Serving(tf.Module):
     def decode(self, outputs):
         """`(batch, time)` output ids -> `(batch,)` sentences: the tokens before the
         first `[END]`, without padding and `[START]` (as `Vocabulary.decode`)."""
-        keep = _written(outputs)
+        keep = written(outputs)
         if self.level == "subword":  # as `Vocabulary.decode`: a subword [UNK] is left out
             keep &= tf.not_equal(outputs, UNK_ID)
             text = self.target_pieces.detokenize(tf.ragged.boolean_mask(outputs, keep))
@@ -160,40 +154,37 @@ class Serving(tf.Module):
         limits = decoding.output_limits(lengths, self.max_source_length,
                                         self.max_target_length)
         limits = tf.where(fits, limits, 1)
-        outputs, scores = self.strategy.search(
-            self.seq2seq.log_probs, self.seq2seq.encode(ids),
-            tf.reduce_max(tf.concat([limits, [1]], 0)), limits,
-            best_only=self.repair is None, compact=True)
+        longest = tf.reduce_max(tf.concat([limits, [1]], 0))
         if self.repair is None:
+            outputs, _ = self.strategy.search(
+                self.seq2seq.log_probs, self.seq2seq.encode(ids), longest, limits,
+                best_only=True, compact=True)
             text = self.decode(outputs[:, 0])
         else:
-            text = self.repaired(tf_tokenize(text, self.level), ids, outputs, scores)
+            # The search keeps where each output token's attention looked.
+            outputs, scores, alignments = self.strategy.search(
+                self.seq2seq.aligned_log_probs, self.seq2seq.encode(ids), longest,
+                limits, best_only=False, compact=True, aligned=True)
+            text = self.repaired(tf_tokenize(text, self.level), outputs, scores, alignments)
         return tf.where(fits, text, tf.zeros_like(text))
 
-    def repaired(self, source_tokens, ids, outputs, scores):
+    def repaired(self, source_tokens, outputs, scores, alignments):
         """`Translator.translate`'s `[UNK]` repair (`unknown.rerank`): each of the `n`
-        best hypotheses `(batch, n, time)` repaired where the decoder's attention
-        looked, less `drop_penalty` per word dropped, the best of them detokenized."""
-        n = tf.shape(outputs)[1]
+        best hypotheses `(batch, n, time)` repaired where its own search's attention
+        looked (`alignments`, alike), less `drop_penalty` per word dropped, the best
+        of them detokenized."""
+        batch, n = tf.shape(outputs)[0], tf.shape(outputs)[1]
         flat = tf.reshape(outputs, [-1, tf.shape(outputs)[2]])
-        source = tf.repeat(ids, n, axis=0)
-        # Teacher-forced over the hypotheses themselves: row i is where token i looked.
-        weights = self.seq2seq.attention([source, tf.concat(
-            [tf.fill([tf.shape(flat)[0], 1], START_ID), flat[:, :-1]], axis=1)])
-        lengths = tf.repeat(source_tokens.row_lengths(), n)
-        weights = tf.where(tf.range(tf.shape(weights)[2], dtype=lengths.dtype)[None, None, :]
-                           < lengths[:, None, None], weights, -1.0)
-        aligned = tf.argmax(weights, axis=2, output_type=tf.int32)
-        keep = _written(flat)
+        keep = written(flat)
         tokens, drops = self.repair(
-            tf.gather(source_tokens, tf.repeat(tf.range(tf.shape(ids)[0]), n)),
+            tf.gather(source_tokens, tf.repeat(tf.range(batch), n)),
             tf.ragged.boolean_mask(tf.gather(self.target_tokens, flat), keep),
-            tf.ragged.boolean_mask(aligned, keep))
+            tf.ragged.boolean_mask(tf.reshape(alignments, tf.shape(flat)), keep))
         # Ranked again as `rerank` does (in float64, as Python; equals keep their order).
         penalized = (tf.cast(scores, tf.float64) - self.drop_penalty
                      * tf.cast(tf.reshape(drops, tf.shape(scores)), tf.float64))
         best = tf.math.top_k(penalized, k=1).indices[:, 0]
-        return tf_detokenize(tf.gather(tokens, tf.range(tf.shape(ids)[0]) * n + best),
+        return tf_detokenize(tf.gather(tokens, tf.range(batch) * n + best),
                              self.level)
 
 

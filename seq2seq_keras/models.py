@@ -27,7 +27,7 @@ from keras import ops
 
 from . import decoding, transformer
 from .attention import DropMask, get_attention
-from .cells import CoupledLSTMCell, PeepholeLSTMCell
+from .cells import recurrent_layer
 from .config import Config
 
 # The loss, the metric and `compile_model` live in `losses`; they were defined here
@@ -86,27 +86,6 @@ def _token_layer(config: Config, vocab_size: int, side: str):
     return keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name=name)
 
 
-_VARIANT_CELLS = {"peephole_lstm": PeepholeLSTMCell, "cifg_lstm": CoupledLSTMCell}
-
-
-def _recurrent_layer(config: Config, units: int, return_sequences: bool, name: str):
-    """One recurrent layer of the configured cell, returning its final states.
-
-    `keras.layers.LSTM` and `GRU` keep their cuDNN path on a GPU with the defaults
-    (tanh / sigmoid activations, no `recurrent_dropout`, right padding); the variant
-    cells run through the generic `keras.layers.RNN` loop.
-    """
-    options = dict(config.rnn_options or {})
-    common = {"return_sequences": return_sequences, "return_state": True, "name": name}
-    if config.cell == "lstm":
-        return keras.layers.LSTM(units, recurrent_dropout=config.recurrent_dropout,
-                                 **options, **common)
-    if config.cell == "gru":
-        return keras.layers.GRU(units, recurrent_dropout=config.recurrent_dropout,
-                                **options, **common)
-    return keras.layers.RNN(_VARIANT_CELLS[config.cell](units, **options), **common)
-
-
 def _num_states(layer) -> int:
     """States per direction of a recurrent layer: `[h]` for GRU, `[h, c]` otherwise."""
     inner = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
@@ -130,11 +109,11 @@ def _make_layers(config: Config, source_vocab_size: int, target_vocab_size: int)
         # With attention, the last encoder layer returns its outputs at every step
         # (the keys and values of attention); without, only its final states are kept.
         sequences = k < config.num_layers or config.attention is not None
-        layer = _recurrent_layer(config, config.units, sequences, f"encoder_{config.cell}{suffix}")
+        layer = recurrent_layer(config, config.units, sequences, f"encoder_{config.cell}{suffix}")
         if config.bidirectional:
             layer = keras.layers.Bidirectional(layer, name=f"encoder_{config.cell}{suffix}")
         encoder_rnn.append(layer)
-        decoder_rnn.append(_recurrent_layer(config, decoder_units, True,
+        decoder_rnn.append(recurrent_layer(config, decoder_units, True,
                                             f"decoder_{config.cell}{suffix}"))
     layers = {
         "encoder_embedding": _token_layer(config, source_vocab_size, "encoder"),
@@ -285,11 +264,14 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
 
 
 def build_inference_graphs(model: keras.Model):
-    """`(encoder_model, decoder_model, step_model)`: `build_inference_models`' two,
-    and the decoder model without its softmax, `[tokens, *state] -> [logits
-    (batch, steps, vocab), *state]` (the same graph; `Seq2Seq.decode_step` runs it)."""
+    """`(encoder_model, decoder_model, step_model, aligned_model)`:
+    `build_inference_models`' two; the decoder model without its softmax, `[tokens,
+    *state] -> [logits (batch, steps, vocab), *state]` (the same graph;
+    `Seq2Seq.decode_step` runs it); and with attention (an LSTM's), the step model
+    that also gives, per step, the source position of highest attention weight
+    `(batch, steps)` int32 (`Seq2Seq.aligned_log_probs`), else `None`."""
     if transformer.is_transformer(model):
-        return transformer.build_transformer_inference(model)
+        return (*transformer.build_transformer_inference(model), None)
     layers = _layers_of(model)
     # New Input tensors with their own names: the classic example's rebuilt decoder
     # reused names of the loaded model and clashed.
@@ -308,14 +290,17 @@ def build_inference_graphs(model: keras.Model):
     if memory:
         input_memory = (keras.Input(shape=(None, memory[0].shape[-1]), name="encoder_outputs"),
                         keras.Input(shape=(None,), name="source_mask"))
-    logits, new_states, _ = _decode(layers, tokens, input_states, input_memory)
+    logits, new_states, weights = _decode(layers, tokens, input_states, input_memory)
     inputs, states_out = [tokens, *input_states, *input_memory], [*new_states, *input_memory]
     # The blog's decoder model gives probabilities. An `Activation`, not a `Softmax`
     # layer: the latter would apply the target mask that Keras carries to the logits.
     probabilities = keras.layers.Activation("softmax", name="decoder_softmax")(logits)
     decoder_model = keras.Model(inputs, [probabilities, *states_out], name="decoder_model")
     step_model = keras.Model(inputs, [logits, *states_out], name="step_model")
-    return encoder_model, decoder_model, step_model
+    aligned_model = None if weights is None else keras.Model(inputs, [
+        logits, *states_out, ops.cast(ops.argmax(weights, axis=-1), "int32")],
+        name="aligned_step_model")
+    return encoder_model, decoder_model, step_model, aligned_model
 
 
 def build_attention_model(model: keras.Model) -> keras.Model:
@@ -355,7 +340,8 @@ class Seq2Seq:
 
     def __init__(self, model: keras.Model):
         self.model = model
-        self.encoder_model, self.decoder_model, self.step_model = build_inference_graphs(model)
+        (self.encoder_model, self.decoder_model, self.step_model,
+         self._aligned_model) = build_inference_graphs(model)
         self._shapes = transformer.is_transformer(model)  # takes `fixed_shapes`
 
     def _options(self, fixed_shapes: bool) -> dict:
@@ -380,6 +366,16 @@ class Seq2Seq:
         """`decode_step` as log-probabilities: `log_softmax` of the logits."""
         logits, state = self.decode_step(tokens, state, fixed_shapes)
         return ops.log_softmax(logits, axis=-1), state
+
+    def aligned_log_probs(self, tokens, state):
+        """`log_probs` and, per row, the source position the attention weighed most
+        (int32 `(batch,)`): a search's step with `aligned=True` (`decoding`), whose
+        alignment history `[UNK]` repair reads. An LSTM with attention only."""
+        if self._aligned_model is None:
+            raise ValueError("only an LSTM model with attention aligns its outputs")
+        logits, *state, aligned = self._aligned_model([tokens[:, None], *state],
+                                                      training=False)
+        return ops.log_softmax(logits[:, -1, :], axis=-1), tuple(state), aligned[:, -1]
 
     @functools.cached_property
     def attention_model(self) -> keras.Model:

@@ -54,7 +54,8 @@ class Searcher:
         self.max_target_length = max_target_length
         self._functions, self._graphs = {}, {}
 
-    def compiled(self, strategy, jit_compile: bool = False, best_only: bool = False):
+    def compiled(self, strategy, jit_compile: bool = False, best_only: bool = False,
+                 aligned: bool = False):
         """The cached `tf.function` of a strategy's search.
 
         `search(source_ids (batch, time), max_length, limits (batch,)) -> (ids (batch,
@@ -64,28 +65,32 @@ class Searcher:
         needs the output shape at compile time, each new `max_length` compiles once;
         within the training lengths it is always `max_target_length`). With
         `best_only`, only each sentence's first hypothesis is the full search's (beam
-        search stops sooner: see `decoding.beam_search`).
+        search stops sooner: see `beam.beam_search`). With `aligned` (an LSTM with
+        attention), also `alignments` shaped as the ids: the source position each
+        output token's attention weighed most (`models.Seq2Seq.aligned_log_probs`).
         """
-        key = (strategy, jit_compile, best_only)
+        key = (strategy, jit_compile, best_only, aligned)
         if key not in self._functions:
             model = self.seq2seq
 
             def search(source_ids, max_length, limits):
                 # XLA compiles only fixed shapes: a Transformer's caches preallocated.
-                step = functools.partial(model.log_probs, fixed_shapes=jit_compile)
+                step = model.aligned_log_probs if aligned else functools.partial(
+                    model.log_probs, fixed_shapes=jit_compile)
                 # Without XLA, finished sentences leave the batch as the search goes.
                 return strategy.search(step, model.encode(source_ids, fixed_shapes=jit_compile),
-                                       max_length, limits, best_only, compact=not jit_compile)
+                                       max_length, limits, best_only, compact=not jit_compile,
+                                       aligned=aligned)
 
             self._functions[key] = tf.function(search, jit_compile=jit_compile, input_signature=[
                 tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32),
                 tf.TensorSpec([None], tf.int32)])
         return self._functions[key]
 
-    def _concrete(self, strategy, jit_compile: bool, best_only: bool):
+    def _concrete(self, strategy, jit_compile: bool, best_only: bool, aligned: bool = False):
         """`compiled`'s one graph itself: calling it skips the `tf.function`'s matching
         of arguments to traces (about 0.1 ms a call, much of a short sentence's time)."""
-        key = (strategy, jit_compile, best_only)
+        key = (strategy, jit_compile, best_only, aligned)
         if key not in self._graphs:
             self._graphs[key] = self.compiled(*key).get_concrete_function()
         return self._graphs[key]
@@ -134,20 +139,27 @@ class Searcher:
                 results[row] = result
         return results
 
-    def best_ids(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False):
-        """The best output ids of `strategy` per source (an array; `None` if empty)."""
-        search = self._concrete(strategy, jit_compile, best_only=True)
-        return self.run_batched(batch_ids, batch_size,
-                                lambda *args: search(*args)[0].numpy()[:, 0])
-
-    def hypotheses(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False):
-        """Every hypothesis of `strategy` per source: a list of `(ids, score)`, best
-        first (`None` for an empty source)."""
-        search = self._concrete(strategy, jit_compile, best_only=False)
+    def best_ids(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False,
+                 aligned: bool = False):
+        """The best output ids of `strategy` per source (an array; `None` if empty);
+        with `aligned`, `(ids, alignment)` pairs (see `compiled`)."""
+        search = self._concrete(strategy, jit_compile, True, aligned)
 
         def run(*args):
-            sequences, scores = search(*args)
-            return [list(zip(seqs, row, strict=True))
-                    for seqs, row in zip(sequences.numpy(), scores.numpy(), strict=True)]
+            ids, _, *alignments = (found.numpy()[:, 0] for found in search(*args))
+            return list(zip(ids, *alignments, strict=True)) if aligned else ids
+
+        return self.run_batched(batch_ids, batch_size, run)
+
+    def hypotheses(self, batch_ids, strategy, batch_size: int = 64, jit_compile: bool = False,
+                   aligned: bool = False):
+        """Every hypothesis of `strategy` per source: a list of `(ids, score)`, best
+        first (`None` for an empty source); with `aligned`, `(ids, score,
+        alignment)` (see `compiled`)."""
+        search = self._concrete(strategy, jit_compile, False, aligned)
+
+        def run(*args):
+            found = [f.numpy() for f in search(*args)]
+            return [list(zip(*sentence, strict=True)) for sentence in zip(*found, strict=True)]
 
         return self.run_batched(batch_ids, batch_size, run)

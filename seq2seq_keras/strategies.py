@@ -15,8 +15,9 @@ from typing import ClassVar
 
 import tensorflow as tf
 
+from .beam import beam_search
 from .config import DEFAULT_ALPHA
-from .decoding import beam_search, greedy_search, sample
+from .decoding import greedy_search, sample
 from .unknown import DROP_PENALTY
 
 __all__ = ["Strategy", "Greedy", "BeamSearch", "Sampling", "get_strategy",
@@ -37,7 +38,8 @@ class Strategy:
         """How many hypotheses `search` returns per sentence."""
         return 1
 
-    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False,
+               aligned=False):
         """Decode a batch (call inside a `tf.function`).
 
         Args:
@@ -47,10 +49,13 @@ class Strategy:
             compact: finished sentences leave the batch as the search goes (greedy
                 and beam search; not under XLA). Sampling keeps its batch: a draw
                 depends on the row it is drawn in.
+            aligned: the step returns a third value per row, kept per output token
+                (`decoding`: the alignment history of `[UNK]` repair).
 
         Returns:
             `(ids, scores)`: int32 `(batch, n_best, max_length)`, best first, and
-            float32 `(batch, n_best)` scores (0 where the strategy keeps none).
+            float32 `(batch, n_best)` scores (0 where the strategy keeps none); with
+            `aligned`, `(ids, scores, alignments)`, the last shaped as the ids.
         """
         raise NotImplementedError
 
@@ -64,8 +69,11 @@ class Strategy:
         return f"{self.name.replace('_', ' ')}" + (f" ({options})" if options else "")
 
 
-def _one_best(ids):
-    return ids[:, None, :], tf.zeros([tf.shape(ids)[0], 1])
+def _one_best(found, aligned):
+    """A search's `(batch, time)` ids (and alignments) as one best per sentence."""
+    ids, *alignments = found if aligned else (found,)
+    return (ids[:, None, :], tf.zeros([tf.shape(ids)[0], 1]),
+            *(a[:, None, :] for a in alignments))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,8 +82,10 @@ class Greedy(Strategy):
 
     name: ClassVar[str] = "greedy"
 
-    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
-        return _one_best(greedy_search(step, state, max_length, limits, compact))
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False,
+               aligned=False):
+        return _one_best(greedy_search(step, state, max_length, limits, compact, aligned),
+                         aligned)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,9 +120,10 @@ class BeamSearch(Strategy):
     def n_best(self) -> int:
         return self.beam_width
 
-    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False,
+               aligned=False):
         return beam_search(step, state, max_length, self.beam_width, self.alpha, limits,
-                           best_only, compact)
+                           best_only, compact, aligned)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,9 +149,10 @@ class Sampling(Strategy):
         if not isinstance(self.seed, int):
             raise ValueError(f"seed must be an integer, got seed={self.seed!r}")
 
-    def search(self, step, state, max_length, limits=None, best_only=False, compact=False):
+    def search(self, step, state, max_length, limits=None, best_only=False, compact=False,
+               aligned=False):
         return _one_best(sample(step, state, max_length, self.temperature, self.top_k,
-                                self.seed, limits))
+                                self.seed, limits, aligned), aligned)
 
 
 _STRATEGIES = {cls.name: cls for cls in (Greedy, BeamSearch, Sampling)}

@@ -109,14 +109,14 @@ class Translator:
         `SentenceTooLongError` for a sentence over `MAX_SENTENCE_CHARACTERS`."""
         strategy = self.resolve_strategy(strategy, beam_width)
         inputs = self.source.inputs(sentences, split_sentences)
-        if isinstance(strategy, strategies.BeamSearch) and replace_unknown \
-                and self.replaces_unknown:
+        repair = self._repair(replace_unknown)
+        if isinstance(strategy, strategies.BeamSearch) and repair is not None:
             n_best = self._n_best(inputs, strategy, batch_size, True, jit_compile)
             return inputs.join(best[0][0] for best in n_best)
-        outputs = self.searcher.best_ids(inputs.ids, strategy, batch_size, jit_compile)
-        return inputs.join(output_texts(
-            inputs.sentences, inputs.ids, outputs, self.source_vocab, self.target_vocab,
-            *self._repairer(replace_unknown), batch_size)[0])
+        outputs = self.searcher.best_ids(inputs.ids, strategy, batch_size, jit_compile,
+                                         aligned=repair is not None)
+        return inputs.join(output_texts(inputs.sentences, outputs, self.source_vocab,
+                                        self.target_vocab, repair, batch_size)[0])
 
     def translate_n_best(self, sentences, strategy=None, *, beam_width: int | None = None,
                          batch_size: int = 64, replace_unknown: bool = True):
@@ -131,15 +131,15 @@ class Translator:
         return results[0] if inputs.single else results
 
     def _n_best(self, inputs, strategy, batch_size, replace_unknown, jit_compile=False):
-        found = self.searcher.hypotheses(inputs.ids, strategy, batch_size, jit_compile)
-        return rerank(found, inputs.sentences, inputs.ids, self.source_vocab,
-                      self.target_vocab, *self._repairer(replace_unknown),
+        repair = self._repair(replace_unknown)
+        found = self.searcher.hypotheses(inputs.ids, strategy, batch_size, jit_compile,
+                                         aligned=repair is not None)
+        return rerank(found, inputs.sentences, self.source_vocab, self.target_vocab, repair,
                       strategy.drop_penalty, batch_size)
 
-    def _repairer(self, replace: bool):
-        """`(repair, attention)` that replace `[UNK]`, or `(None, None)` to keep them."""
-        return (self.repair, self.seq2seq.attention) if replace and self.replaces_unknown \
-            else (None, None)
+    def _repair(self, replace: bool) -> Repair | None:
+        """`repair` where `[UNK]` are to be replaced (the search then keeps alignments)."""
+        return self.repair if replace and self.replaces_unknown else None
 
     @functools.cached_property
     def repair(self) -> Repair:

@@ -16,6 +16,11 @@ lexicon learned from the training pairs translates that word:
    that the dropped word leaves stranded goes with it: "aujourd'hui, [UNK]." gives
    "aujourd'hui.", not "aujourd'hui,.".
 
+Where the decoder looked comes from the search itself: with `aligned=True` it keeps,
+for each output token, the source position of highest attention weight, reordered
+with the hypotheses (`decoding`, `models.Seq2Seq.aligned_log_probs`), so repair needs
+no second pass over the outputs.
+
 A dropped word still leaves a hole ("Watch us." -> "[UNK] !" -> "!"), so beam search
 prefers another hypothesis where it can: `Translator.translate_n_best` takes
 `DROP_PENALTY` off a hypothesis' score for each word it drops, and `translate`
@@ -50,10 +55,10 @@ import tensorflow as tf
 
 from .data import normalize
 from .sentences import known_words
-from .text import START_ID, UNK, Vocabulary, pad_ids
+from .text import END_ID, PAD_ID, START_ID, UNK, Vocabulary, pad_ids
 
 __all__ = ["attention_alignments", "build_lexicon", "replace_unknown", "Repair",
-           "DROP_PENALTY", "output_texts", "rerank", "learn_lexicon"]
+           "DROP_PENALTY", "written", "output_texts", "rerank", "learn_lexicon"]
 
 # Taken off a beam-search hypothesis' score (a length-normalized log-probability)
 # for each [UNK] that `replace_unknown` drops; chosen on the validation split
@@ -280,53 +285,61 @@ def _aligned(weights, outputs: int, sources: int) -> list[int]:
         else [0] * outputs
 
 
-def output_texts(sentences, source_ids, outputs, source_vocab: Vocabulary,
-                 target_vocab: Vocabulary, repair: Repair | None = None, attention=None,
-                 batch_size: int = 64):
+def written(outputs):
+    """`(batch, time)` output ids -> whether each is a token of the text: before the
+    first `[END]`, not padding nor `[START]` (as `Vocabulary.decode_tokens`)."""
+    outputs = tf.convert_to_tensor(outputs)
+    before_end = tf.equal(tf.cumsum(tf.cast(tf.equal(outputs, END_ID), tf.int32), axis=1), 0)
+    return before_end & tf.not_equal(outputs, PAD_ID) & tf.not_equal(outputs, START_ID)
+
+
+def output_texts(sentences, outputs, source_vocab: Vocabulary, target_vocab: Vocabulary,
+                 repair: Repair | None = None, batch_size: int = 64):
     """The text of each decoded output, its `[UNK]` replaced or dropped.
 
     Args:
-        sentences: the source sentences; `source_ids[k]` encodes `sentences[k]`, and
-            `outputs[k]` (output ids, or `None` for an empty source) translates it.
-        source_ids, outputs: as above.
+        sentences: the source sentences; `outputs[k]` translates `sentences[k]`.
+        outputs: per sentence its output ids (`None` for an empty source); with
+            `repair`, `(ids, alignment)` pairs, the alignment the search's history
+            (`search.Searcher.best_ids` with `aligned=True`): for each output id, the
+            source position its attention weighed most.
         source_vocab, target_vocab: the model's.
         repair: the model's `Repair` (its lexicon); `None` keeps `[UNK]`.
-        attention: `models.Seq2Seq.attention` (or an attention model).
-        batch_size: outputs per teacher-forced pass of the attention model.
+        batch_size: outputs repaired together.
 
     Returns:
         `(texts, drops)`: `""` for `None`; how many `[UNK]` each left out.
     """
+    if repair is not None:
+        alignments = [None if found is None else found[1] for found in outputs]
+        outputs = [None if found is None else found[0] for found in outputs]
     tokens = [[] if ids is None else target_vocab.decode_tokens(ids) for ids in outputs]
     drops = [0] * len(tokens)
-    rows = [k for k, t in enumerate(tokens) if UNK in t] if repair and attention else []
+    rows = [k for k, t in enumerate(tokens) if UNK in t] if repair else []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
-        # Teacher-forced attention of the translations themselves: row i of the
-        # weights is where the decoder looked when it wrote output token i.
-        weights = np.asarray(attention([
-            pad_ids([source_ids[k] for k in chunk]),
-            pad_ids([[START_ID, *target_vocab.token_ids(tokens[k])] for k in chunk])]))
+        # The alignment of each token of the text (the ids `decode_tokens` keeps).
+        aligned = tf.ragged.boolean_mask(pad_ids([alignments[k] for k in chunk]),
+                                         written(pad_ids([outputs[k] for k in chunk])))
         words = [source_vocab.tokenize(normalize(sentences[k])) for k in chunk]
-        aligned = [_aligned(w, len(tokens[k]), len(source_ids[k]))
-                   for k, w in zip(chunk, weights, strict=True)]
-        new, dropped = repair.tokens(words, [tokens[k] for k in chunk], aligned)
+        new, dropped = repair.tokens(words, [tokens[k] for k in chunk], aligned.to_list())
         for k, row, count in zip(chunk, new, dropped, strict=True):
             tokens[k], drops[k] = row, count
     return [target_vocab.join(t) for t in tokens], drops
 
 
-def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
-           target_vocab: Vocabulary, repair: Repair | None, attention, drop_penalty: float,
-           batch_size: int = 64):
+def rerank(found, sentences, source_vocab: Vocabulary, target_vocab: Vocabulary,
+           repair: Repair | None, drop_penalty: float, batch_size: int = 64):
     """Beam search's n best per sentence as `(text, score)`, best first, after each
     hypothesis' `[UNK]` were replaced and it lost `drop_penalty` per one it dropped.
 
     Args:
-        found: per sentence, its hypotheses `[(ids, score), ...]` (`None`: empty).
-        sentences, source_ids: the sources, as for `output_texts`.
-        source_vocab, target_vocab, repair, attention, batch_size: as for
-            `output_texts` (`repair=None` keeps `[UNK]`, drops nothing).
+        found: per sentence, its hypotheses `[(ids, score), ...]`, with `repair`
+            `[(ids, score, alignment), ...]` (`search.Searcher.hypotheses`; `None`:
+            an empty sentence).
+        sentences: the sources, as for `output_texts`.
+        source_vocab, target_vocab, repair, batch_size: as for `output_texts`
+            (`repair=None` keeps `[UNK]`, drops nothing).
         drop_penalty: see `DROP_PENALTY`.
 
     Returns:
@@ -334,13 +347,12 @@ def rerank(found, sentences, source_ids, source_vocab: Vocabulary,
         drops, the model's order.
     """
     # One flat list of hypotheses, so that [UNK] replacement runs in batches.
-    flat = [(k, ids, float(score)) for k, best in enumerate(found) if best is not None
-            for ids, score in best]
-    texts, drops = output_texts([sentences[k] for k, _, _ in flat],
-                                [source_ids[k] for k, _, _ in flat],
-                                [ids for _, ids, _ in flat], source_vocab, target_vocab,
-                                repair, attention, batch_size)
-    scored = iter([(text, score - drop_penalty * dropped) for (_, _, score), text, dropped
+    flat = [(k, hypothesis) for k, best in enumerate(found) if best is not None
+            for hypothesis in best]
+    texts, drops = output_texts([sentences[k] for k, _ in flat],
+                                [(h[0], h[2]) if repair else h[0] for _, h in flat],
+                                source_vocab, target_vocab, repair, batch_size)
+    scored = iter([(text, float(h[1]) - drop_penalty * dropped) for (_, h), text, dropped
                    in zip(flat, texts, drops, strict=True)])
     return [[("", 0.0)] if best is None else
             sorted((next(scored) for _ in best), key=lambda pair: -pair[1])

@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 import seq2seq_keras as s2s
-from seq2seq_keras import decoding
+from seq2seq_keras import beam, decoding
 from seq2seq_keras.text import END_ID, START_ID
 
 
@@ -71,12 +71,12 @@ def test_beam_search_finds_the_more_likely_sentence():
     step, state = _markov_step(MARKOV), (tf.zeros([3, 1]),)
     greedy = decoding.greedy_search(step, state, 6).numpy()
     np.testing.assert_array_equal(greedy[0], [4, 3, 0, 0, 0, 0])
-    ids, scores = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.0)
+    ids, scores = beam.beam_search(step, state, 6, beam_width=2, alpha=0.0)
     assert ids.shape[:2] == (3, 2)
     np.testing.assert_array_equal(ids[0, 0, :2], [5, 3])
     np.testing.assert_allclose(scores[:, 0], np.log(0.36), rtol=1e-5)
     np.testing.assert_allclose(scores[:, 1], np.log(0.24), rtol=1e-5)
-    one, _ = decoding.beam_search(step, state, 6, beam_width=1)
+    one, _ = beam.beam_search(step, state, 6, beam_width=1)
     np.testing.assert_array_equal(one[:, 0], greedy[:, :one.shape[2]])
     assert not greedy[:, one.shape[2]:].any()
 
@@ -86,7 +86,7 @@ def test_length_normalization_favours_longer_hypotheses():
     table = [[1, 0, 0, 0, 0, 0]] * 2 + [[0, 0, 0, 0.5, 0.5, 0], [1, 0, 0, 0, 0, 0],
                                         [0, 0, 0, 1.0, 0, 0], [1, 0, 0, 0, 0, 0]]
     step, state = _markov_step(table), (tf.zeros([1, 1]),)
-    ids, _ = decoding.beam_search(step, state, 5, beam_width=2, alpha=1.0)
+    ids, _ = beam.beam_search(step, state, 5, beam_width=2, alpha=1.0)
     np.testing.assert_array_equal(ids[0, 0, :2], [4, 3])
 
 
@@ -96,7 +96,7 @@ def test_top_k_rows_equals_top_k_ties_and_infinities_included():
         # Few distinct values: many ties, which must come out in column order.
         values = rng.integers(0, 7, (rows, n)).astype(np.float32)
         values[0, : n // 2] = -np.inf
-        top, index = decoding.top_k_rows(tf.constant(values), k)
+        top, index = beam.top_k_rows(tf.constant(values), k)
         expected = tf.math.top_k(values, k=min(k, n))
         np.testing.assert_array_equal(top.numpy(), expected.values.numpy())
         np.testing.assert_array_equal(index.numpy(), expected.indices.numpy())
@@ -108,8 +108,8 @@ def test_best_only_beam_search_stops_a_sentence_once_its_best_is_certain():
     table = [[1, 0, 0, 0, 0, 0]] * 2 + [[0, 0, 0, 0.6, 0.4, 0], [1, 0, 0, 0, 0, 0],
                                         [0, 0, 0, 0.1, 0.9, 0], [1, 0, 0, 0, 0, 0]]
     step, state = _markov_step(table), (tf.zeros([2, 1]),)
-    full, full_scores = decoding.beam_search(step, state, 20, beam_width=2, alpha=1.0)
-    best, best_scores = decoding.beam_search(step, state, 20, beam_width=2, alpha=1.0,
+    full, full_scores = beam.beam_search(step, state, 20, beam_width=2, alpha=1.0)
+    best, best_scores = beam.beam_search(step, state, 20, beam_width=2, alpha=1.0,
                                              best_only=True)
     np.testing.assert_array_equal(best[:, 0].numpy(), full[:, 0].numpy())
     np.testing.assert_array_equal(best[:, 0, :1].numpy(), [[END_ID]] * 2)
@@ -123,7 +123,7 @@ def test_best_only_beam_search_stops_a_sentence_once_its_best_is_certain():
     # No early stop while a live hypothesis could still win: greedy's A (0.6), then
     # END (0.4) against B's (0.4) then END (0.9).
     step, state = _markov_step(MARKOV), (tf.zeros([1, 1]),)
-    ids, _ = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.0, best_only=True)
+    ids, _ = beam.beam_search(step, state, 6, beam_width=2, alpha=0.0, best_only=True)
     np.testing.assert_array_equal(ids[0, 0, :2], [5, 3])
 
 
@@ -225,7 +225,7 @@ def test_per_sentence_limits_stop_each_row_on_its_own():
     limits = tf.constant([2, 5, 3])
     greedy = decoding.greedy_search(step, state, 5, limits).numpy()
     np.testing.assert_array_equal(greedy, [[4, 4, 0, 0, 0], [4] * 5, [4, 4, 4, 0, 0]])
-    ids, _ = decoding.beam_search(step, state, 5, beam_width=2, limits=limits)
+    ids, _ = beam.beam_search(step, state, 5, beam_width=2, limits=limits)
     np.testing.assert_array_equal(ids[:, 0].numpy(), greedy)
     sampled = decoding.sample(step, state, 5, limits=limits).numpy()
     np.testing.assert_array_equal(sampled, greedy)
@@ -247,9 +247,9 @@ def test_finished_sentences_leave_the_batch_with_the_same_results():
     limits = tf.constant([14, 14, 3, 14, 14, 6, 14, 14, 14])
     searches = {
         "greedy": lambda compact: (decoding.greedy_search(step, state, 14, limits, compact),),
-        "beam": lambda compact: decoding.beam_search(step, state, 14, 3, 1.0, limits,
+        "beam": lambda compact: beam.beam_search(step, state, 14, 3, 1.0, limits,
                                                      compact=compact),
-        "best only": lambda compact: decoding.beam_search(step, state, 14, 3, 1.0, limits,
+        "best only": lambda compact: beam.beam_search(step, state, 14, 3, 1.0, limits,
                                                           best_only=True, compact=compact),
     }
     for name, search in searches.items():
@@ -269,10 +269,10 @@ def test_finished_sentences_leave_the_batch_with_the_same_results():
 
 def test_beam_search_writes_a_fixed_buffer_and_compiles_with_xla():
     step, state = _markov_step(MARKOV), (tf.zeros([3, 1]),)
-    eager, eager_scores = decoding.beam_search(step, state, 6, beam_width=2, alpha=0.6)
+    eager, eager_scores = beam.beam_search(step, state, 6, beam_width=2, alpha=0.6)
     # The whole output width from the start, however early the hypotheses end.
     assert eager.shape == (3, 2, 6)
-    xla = tf.function(lambda s: decoding.beam_search(step, s, 6, beam_width=2, alpha=0.6),
+    xla = tf.function(lambda s: beam.beam_search(step, s, 6, beam_width=2, alpha=0.6),
                       jit_compile=True)
     ids, scores = xla(state)
     np.testing.assert_array_equal(ids.numpy(), eager.numpy())

@@ -8,11 +8,12 @@ import shutil
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import seq2seq_keras as s2s
 from seq2seq_keras.evaluation import evaluate_translations, split_references
-from seq2seq_keras.text import UNK
-from seq2seq_keras.unknown import attention_alignments, build_lexicon, replace_unknown
+from seq2seq_keras.text import START_ID, UNK, pad_ids
+from seq2seq_keras.unknown import attention_alignments, build_lexicon, replace_unknown, written
 
 PAIRS = [
     ("I like the keyboard.", "J'aime le clavier."),
@@ -182,8 +183,8 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
     assert UNK in translator.translate("I need a keyboard.", "greedy", replace_unknown=False)
     assert "clavier" in translator.translate("I need a keyboard.", "greedy")
     assert "clavier" in translator.translate("I need a keyboard.")  # the default, beam 4
-    # The repair ran batches of many widths, and one sentence alone, through one graph.
-    assert translator.seq2seq.attention.experimental_get_tracing_count() == 1
+    # The repair read the search's own alignments: no teacher-forced pass ran.
+    assert translator.seq2seq.attention.experimental_get_tracing_count() == 0
     # n-best lists are replaced too, with the model's scores kept where no word is
     # dropped.
     n_best = translator.translate_n_best("I need a keyboard.", beam_width=2)
@@ -191,6 +192,41 @@ def test_shipped_model_replaces_unknown_words_and_scores_higher():
                                              replace_unknown=False)
     assert [s for _, s in n_best] == [s for _, s in raw_n_best]
     assert not any(UNK in text for text, _ in n_best)
+
+
+@pytest.mark.parametrize("width", [1, 4])
+def test_the_searchs_alignments_are_the_attention_of_its_outputs(width):
+    # Repair reads where the decoder looked from the search's history; that must be
+    # the argmax of the attention over the same outputs, teacher-forced (what the
+    # repair read before), and keeping it must not change what the search finds.
+    translator = s2s.load_translator("en_fr")
+    sources = [s for s in split_references(translator.config, "test")
+               if translator.fits(s)][:300]
+    ids = [translator.encode_source(s) for s in sources]
+    strategy = translator.resolve_strategy(beam_width=width)
+    plain = translator.searcher.hypotheses(ids, strategy)
+    found = translator.searcher.hypotheses(ids, strategy, aligned=True)
+    flat = [(k, h) for k, best in enumerate(found) for h in best]
+    assert len(flat) == 300 * width
+    for (_, (out, score, _)), (plain_out, plain_score) in zip(
+            flat, [h for best in plain for h in best], strict=True):
+        np.testing.assert_array_equal(out, plain_out)
+        assert score == pytest.approx(plain_score, abs=1e-5)
+    outputs = np.stack([h[0] for _, h in flat])
+    weights = translator.seq2seq.attention([
+        tf.constant(pad_ids([ids[k] for k, _ in flat]), tf.int32),
+        tf.constant(np.concatenate([np.full((len(flat), 1), START_ID), outputs[:, :-1]], 1),
+                    tf.int32)]).numpy()
+    keep = written(outputs).numpy()
+    alignments = np.stack([h[2] for _, h in flat])
+    assert keep.sum() > 3 * len(flat)  # some 4.5 words a translation
+    np.testing.assert_array_equal(alignments[keep], weights.argmax(axis=-1)[keep])
+    # Every alignment points into its own sentence.
+    lengths = np.array([len(ids[k]) for k, _ in flat])
+    assert (alignments[keep] < np.repeat(lengths, keep.sum(axis=1))).all()
+    # A model that cannot align says so.
+    with pytest.raises(ValueError, match="attention"):
+        s2s.load_translator("transformer").seq2seq.aligned_log_probs(None, None)
 
 
 def _whole_penalties(difference):
