@@ -13,9 +13,10 @@ TensorFlow and tensorflow-text only, not this package:
 The input rules are `Translator.translate`'s, as the same TF ops
 (`sentences.tf_sentences`): the way people type is undone (capitals, `i`, sentence
 starts, names the vocabulary knows, a missing final mark), each string is split into
-sentences, they are translated as one batch and their translations joined: one
-string out per string in. A word-level attention model's `[UNK]` are replaced in the
-graph as `translate` replaces them (`unknown.Repair`: the same ops, the lexicon a
+sentences, their rare names carried through placeholder names (`names`), they are
+translated as one batch and their translations joined: one string out per string
+in. A word-level attention model's `[UNK]` are replaced in the graph as `translate`
+replaces them (`unknown.Repair`: the same ops, the lexicon a
 lookup table, the alignment history the search keeps, beam search's hypotheses
 ranked again with the drop penalty). One thing differs, because
 a serving graph cannot raise for one sentence of a batch: a sentence over
@@ -31,6 +32,7 @@ import tensorflow_text
 
 from . import decoding
 from .inputs import MAX_SENTENCE_CHARACTERS, rule_tables
+from .names import tf_mask_names, tf_restore_names
 from .sentences import tf_join_sentences, tf_sentences
 from .text import PAD_ID, UNK, UNK_ID
 from .unknown import written
@@ -102,6 +104,7 @@ class Serving(tf.Module):
         target_tokens[1] = UNK if config.level == "word" else "\ufffd"
         self.target_tokens = tf.constant(target_tokens)
         self.known, self.readable = rule_tables(translator.source_vocab)
+        self.name_words = translator.source.name_words  # `None`: no rare-name rule
         # The search runs over `Seq2Seq.encode` and `log_probs`. The export tracks the
         # variables its function uses; attaching the step model here as well made
         # SavedModel lose a lookup table of a Transformer's export ("untracked").
@@ -114,11 +117,15 @@ class Serving(tf.Module):
 
     def translate(self, texts):
         typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable)
+        flat = sentences.flat_values
+        if self.name_words is not None:
+            flat, names = tf_mask_names(flat, self.name_words)
         # One more sentence, empty, so that the batch is never empty (dropped below).
-        flat = tf.concat([sentences.flat_values, [""]], 0)
         characters = tf.strings.length(tf.concat([typed.flat_values, [""]], 0),
                                        unit="UTF8_CHAR")
-        translations = self.translate_sentences(flat, characters)[:-1]
+        translations = self.translate_sentences(tf.concat([flat, [""]], 0), characters)[:-1]
+        if self.name_words is not None:
+            translations = tf_restore_names(translations, names)
         return tf_join_sentences(sentences.with_flat_values(translations))
 
     def encode(self, text):

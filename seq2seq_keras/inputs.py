@@ -12,6 +12,10 @@ For `translate` and `sample` (a string, or a list of strings; anything else is a
   translated in one batch, and the translations joined with spaces: one string out
   per string in;
 * each sentence is normalized as the corpus was (`data.normalize`);
+* a rare name (a capitalized word that no training source holds: `Svetlana`,
+  `Kowalski`) is translated as a name the model knows (`Tom`, `Mary`...) and put
+  back in the translation (`seq2seq_keras.names`; a model saved without its
+  `source_words.json` keeps them as they are);
 * for a subword model, the characters it never read (not in its pieces, and not a
   Latin letter: an emoji, a word in another script) are left out with the spaces
   before them (`sentences.tf_drop_unreadable`): spelled in byte pieces, which its
@@ -28,7 +32,8 @@ For `translate` and `sample` (a string, or a list of strings; anything else is a
   `SentenceTooLongError`.
 
 `translate_n_best`, `attention` and `translate_reference` take one sentence as it
-is (no tidying, no splitting), as does `translate(..., split_sentences=False)`.
+is (no tidying, no splitting), as does `translate(..., split_sentences=False)`;
+`translate_n_best` and `translate` still carry its rare names through placeholders.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import warnings
 import tensorflow as tf
 
 from .data import normalize
+from .names import tf_mask_names, tf_restore_names
 from .sentences import join_sentences, known_words, tf_sentences
 from .text import Vocabulary
 
@@ -118,19 +124,34 @@ class Inputs:
     Attributes:
         single: whether one string was given (not a list).
         counts: how many sentences each string holds.
-        sentences: all the sentences, in order.
+        sentences: all the sentences, in order, as the model reads them (rare names
+            replaced: `names`).
         ids: their source ids.
+        names: per sentence, the names its placeholders stand for (`names`), or
+            `None` where no rare name was replaced.
     """
 
     single: bool
     counts: list[int]
     sentences: list[str]
     ids: list[list[int]]
+    names: object = None
+
+    def restore(self, translations, rows=None):
+        """Translations with the rare names of their sentences put back: `rows[i]` is
+        the sentence `translations[i]` translates (default: `i`)."""
+        translations = list(translations)
+        if self.names is None or not translations:
+            return translations
+        rows = range(len(translations)) if rows is None else rows
+        restored = tf_restore_names(tf.constant(translations, tf.string),
+                                    tf.gather(self.names, list(rows)))
+        return [t.decode() for t in restored.numpy()]
 
     def join(self, translations):
-        """The translations of `sentences` joined back: one per input string (a string
-        if one string was given)."""
-        translations = iter(translations)
+        """The translations of `sentences`, their rare names put back, joined: one
+        per input string (a string if one string was given)."""
+        translations = iter(self.restore(translations))
         texts = [join_sentences([next(translations) for _ in range(n)]) for n in self.counts]
         return texts[0] if self.single else texts
 
@@ -138,10 +159,17 @@ class Inputs:
 class SourceText:
     """The input rules above for one model's source vocabulary and length limit."""
 
-    def __init__(self, vocab: Vocabulary, max_source_length: int):
+    def __init__(self, vocab: Vocabulary, max_source_length: int, source_words=None):
         self.vocab = vocab
         self.max_source_length = max_source_length
         self._sentences = None
+        # The rare-name rule's table of the training sources' words (`names`; not at
+        # char level), `None` without them; the export reads it too.
+        self.name_words = (known_words(source_words)
+                           if source_words and vocab.level != "char" else None)
+        self._mask = None if self.name_words is None else tf.function(
+            lambda text: tf_mask_names(text, self.name_words),
+            input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
 
     def _tf_sentences(self, texts):
         # Traced once (a batch of any size): called eagerly, the rules' few dozen
@@ -222,4 +250,11 @@ class SourceText:
                         stacklevel=3)
                 found.sentences.append(part)
                 found.ids.append(ids)
+        if self._mask is not None and found.sentences:
+            plain = [normalize(s) for s in found.sentences]
+            masked, names = self._mask(tf.constant(plain, tf.string))
+            masked = [s.decode() for s in masked.numpy()]
+            found.ids = [ids if new == old else self.vocab.encode(new)
+                         for ids, new, old in zip(found.ids, masked, plain, strict=True)]
+            found.sentences, found.names = masked, names
         return found

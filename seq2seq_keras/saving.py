@@ -3,6 +3,8 @@
     model.weights.h5        the weights (or model.weights.f16.npz: float16, half the size)
     translator.json         {"config", "source_vocab", "target_vocab", "decoding"}
     lexicon.json            {English word: French word} for [UNK] (word level, attention)
+    source_words.json       the training sources' words, lower-cased, for the rare-name
+                            rule (`names`; word and subword level)
 
 Weights and JSON, not a whole `.keras` model: the config rebuilds the layers (so an
 artefact never carries optimizer slots, which would triple its size), and the JSON
@@ -27,12 +29,13 @@ from .config import Config
 from .models import build_training_model
 from .text import Vocabulary
 
-__all__ = ["Artefact", "save_artefact", "load_artefact", "save_lexicon"]
+__all__ = ["Artefact", "save_artefact", "load_artefact", "save_lexicon", "save_source_words"]
 
 WEIGHTS_FILE = "model.weights.h5"
 HALF_WEIGHTS_FILE = "model.weights.f16.npz"
 META_FILE = "translator.json"
 LEXICON_FILE = "lexicon.json"
+SOURCE_WORDS_FILE = "source_words.json"
 # What the command line decoded with before strategies were stored.
 _LEGACY_STRATEGY = "beam_search"
 
@@ -47,6 +50,7 @@ class Artefact:
     target_vocab: Vocabulary
     lexicon: dict
     strategy: strategies.Strategy
+    source_words: list | None = None
 
 
 def save_artefact(path: str, artefact: Artefact, half_precision: bool = False) -> None:
@@ -87,6 +91,17 @@ def save_artefact(path: str, artefact: Artefact, half_precision: bool = False) -
     with open(os.path.join(path, META_FILE), "w", encoding="utf-8") as handle:
         json.dump(meta, handle, ensure_ascii=False, indent=1)
     save_lexicon(path, artefact.lexicon)
+    save_source_words(path, artefact.source_words)
+
+
+def save_source_words(path: str, words) -> None:
+    """Write `source_words.json` into the model folder `path` (remove it if `None`)."""
+    words_path = os.path.join(path, SOURCE_WORDS_FILE)
+    if words:
+        with open(words_path, "w", encoding="utf-8") as handle:
+            json.dump(sorted(words), handle, ensure_ascii=False, indent=0)
+    elif os.path.exists(words_path):
+        os.remove(words_path)
 
 
 def save_lexicon(path: str, lexicon: dict) -> None:
@@ -142,4 +157,7 @@ def load_artefact(path: str) -> Artefact:
     lexicon_path = os.path.join(path, LEXICON_FILE)
     lexicon = _read_json(lexicon_path) if os.path.isfile(lexicon_path) else {}
     strategy = strategies.get_strategy(meta.get("decoding", _LEGACY_STRATEGY))
-    return Artefact(model, config, source_vocab, target_vocab, lexicon, strategy)
+    # Optional too: a model saved without it keeps its rare names as they are.
+    words_path = os.path.join(path, SOURCE_WORDS_FILE)
+    words = _read_json(words_path) if os.path.isfile(words_path) else None
+    return Artefact(model, config, source_vocab, target_vocab, lexicon, strategy, words)

@@ -50,7 +50,7 @@ import tensorflow as tf
 
 __all__ = ["split_sentences", "join_sentences", "tidy_typing", "end_sentence", "known_words",
            "tf_drop_unreadable", "tf_tidy_typing", "tf_split_sentences", "tf_end_sentence",
-           "tf_sentences", "tf_join_sentences", "ABBREVIATIONS", "QUESTION_WORDS"]
+           "tf_sentences", "tf_join_sentences", "letter_runs", "ABBREVIATIONS", "QUESTION_WORDS"]
 
 ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "mt", "vs"})
 
@@ -114,6 +114,13 @@ def known_words(words) -> tf.lookup.StaticHashTable:
         tf.constant(words, tf.string), tf.ones([len(words)], tf.int32)), default_value=0)
 
 
+def letter_runs(text):
+    """`(batch,)` strings -> ragged `(batch, pieces)`: each cut into runs of letters
+    (`\\pL+`) and the text between them, which `reduce_join` puts back together."""
+    return tf.strings.split(tf.strings.regex_replace(
+        text, r"(\pL+)", _PIECE + r"\1" + _PIECE), _PIECE)
+
+
 def tf_tidy_typing(text, known=None):
     """`tidy_typing` on `(batch,)` normalized strings.
 
@@ -139,8 +146,7 @@ def tf_tidy_typing(text, known=None):
     if known is None:
         return text
     # Cut the text into runs of letters and the rest; restore the names.
-    pieces = tf.strings.split(tf.strings.regex_replace(
-        text, r"(\pL+)", _PIECE + r"\1" + _PIECE), _PIECE)
+    pieces = letter_runs(text)
     words = pieces.flat_values
     capitalized = _capitalize(words)
     restore = (tf.strings.regex_full_match(words, r"\pL+")

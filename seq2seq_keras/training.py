@@ -364,6 +364,9 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     if translator.replaces_unknown:
         # The lexicon that replaces the [UNK] of translations (see `unknown`).
         translator.learn_lexicon(prepared.splits.train)
+    if config.level != "char":
+        # The words the rare-name rule looks up (see `names`).
+        translator.learn_source_words([source for source, _ in prepared.splits.train])
     translator.save(output_dir)
     for name, content in (("history.json", history), ("metrics.json", metrics)):
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:

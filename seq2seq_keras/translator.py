@@ -12,6 +12,7 @@ from .config import Config, default_model_path, model_path
 from .data import normalize
 from .inputs import MAX_SENTENCE_CHARACTERS, LongSentenceWarning, SentenceTooLongError, SourceText
 from .models import Seq2Seq
+from .names import corpus_words
 from .saving import Artefact, load_artefact, save_artefact
 from .search import Searcher
 from .text import END_ID, START_ID, Vocabulary, output_ids
@@ -32,12 +33,15 @@ class Translator:
         strategy: the default decoding strategy (a `strategies.Strategy`, a name or
             a config; `None`: greedy). `train` and the shipped models store
             `BeamSearch()`, so `translate`, the CLI, the REPL and the export agree.
+        source_words: the training sources' words, lower-cased (`names.corpus_words`),
+            for the rare-name rule; `None`: rare names are kept as they are.
 
     `translate` and `sample` follow the input rules of `seq2seq_keras.inputs`.
     """
 
     def __init__(self, model, config: Config, source_vocab: Vocabulary,
-                 target_vocab: Vocabulary, lexicon: dict | None = None, strategy=None):
+                 target_vocab: Vocabulary, lexicon: dict | None = None, strategy=None,
+                 source_words=None):
         config.require_lengths()
         self.model, self.config, self.lexicon = model, config, dict(lexicon or {})
         self.source_vocab, self.target_vocab = source_vocab, target_vocab
@@ -45,13 +49,10 @@ class Translator:
         self.seq2seq = Seq2Seq(model)  # encode / decode_step, and the blog's two models
         self.encoder_model = self.seq2seq.encoder_model
         self.decoder_model = self.seq2seq.decoder_model
-        self.source = SourceText(source_vocab, config.max_source_length)
         self.searcher = Searcher(self.seq2seq, config.max_source_length,
                                  config.max_target_length)
-        # The input rules' and the search's own methods, under their usual names.
-        self.encode_source, self.split, self.fits, self.output_limit = (
-            self.source.encode, self.source.split, self.source.fits,
-            self.searcher.output_limit)
+        self.output_limit = self.searcher.output_limit
+        self._set_source_words(source_words)
 
     def __repr__(self):
         c, sizes = self.config, f"{len(self.source_vocab)} -> {len(self.target_vocab)}"
@@ -128,6 +129,9 @@ class Translator:
         strategy = strategies.resolve_beam(self.strategy, strategy, beam_width)
         inputs = self.source.inputs(sentences, split=False)
         results = self._n_best(inputs, strategy, batch_size, replace_unknown)
+        texts = iter(inputs.restore([text for best in results for text, _ in best],
+                                    [k for k, best in enumerate(results) for _ in best]))
+        results = [[(next(texts), score) for _, score in best] for best in results]
         return results[0] if inputs.single else results
 
     def _n_best(self, inputs, strategy, batch_size, replace_unknown, jit_compile=False):
@@ -173,8 +177,23 @@ class Translator:
         """Write the weights, config, vocabularies, lexicon and default strategy to the
         folder `path` (see `saving.save_artefact`, which documents `half_precision`)."""
         save_artefact(path, Artefact(self.model, self.config, self.source_vocab,
-                                     self.target_vocab, self.lexicon, self.strategy),
+                                     self.target_vocab, self.lexicon, self.strategy,
+                                     self.source_words),
                       half_precision=half_precision)
+
+    def learn_source_words(self, sources) -> list[str]:
+        """Set `source_words` from the training sources (`names.corpus_words`): the
+        rare-name rule then applies."""
+        self._set_source_words(corpus_words(sources))
+        return self.source_words
+
+    def _set_source_words(self, words) -> None:
+        self.source_words = None if words is None else list(words)
+        self.source = SourceText(self.source_vocab, self.config.max_source_length,
+                                 self.source_words)
+        # The input rules' own methods, under their usual names.
+        self.encode_source, self.split, self.fits = (
+            self.source.encode, self.source.split, self.source.fits)
 
     def learn_lexicon(self, pairs, batch_size: int = 64) -> dict:
         """Learn `self.lexicon` from the training pairs (`unknown.learn_lexicon`);

@@ -1,11 +1,20 @@
 """Paragraphs into sentences, and text as people type it, made like the corpus."""
 
 import pytest
+import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seq2seq_keras as s2s
-from seq2seq_keras.sentences import end_sentence, join_sentences, split_sentences, tidy_typing
+from seq2seq_keras.datasets import load_splits
+from seq2seq_keras.names import corpus_words, tf_mask_names, tf_restore_names
+from seq2seq_keras.sentences import (
+    end_sentence,
+    join_sentences,
+    known_words,
+    split_sentences,
+    tidy_typing,
+)
 
 
 @pytest.mark.parametrize("text, sentences", [
@@ -89,3 +98,38 @@ def test_characters_the_shipped_model_never_read_are_left_out():
     assert translator.translate(["😀😀", "Привет", "你好", "I am cold 😀"]) == [
         "", "", "", translator.translate("I am cold.")]
     assert translator.split("Zoë est là") == ["Zoë est là."]  # Latin letters stay
+
+
+def test_rare_names_are_carried_through_a_placeholder_and_put_back():
+    words = corpus_words(["Tom met Mary in Paris.", "Why is he here?", "Where is John?"])
+    assert "tom" in words and "paris" in words and "Tom" not in words
+    known = known_words(words)
+    masked, names = tf_mask_names(tf.constant([
+        "Why is Rasmus here?", "Tom met Zelda and Svetlana in Paris.", "", "historian here.",
+        "Rasmus, Ingrid, Yusuf, Oleg and Boris."]), known)
+    # Tom is in the second sentence already, so its names become Mary and John; a
+    # word in lower case is not a name; a fifth rare name has no placeholder left.
+    assert [m.decode() for m in masked.numpy()] == [
+        "Why is Tom here?", "Tom met Mary and John in Paris.", "", "historian here.",
+        "Tom, Mary, John, Alice and Boris."]
+    restored = tf_restore_names(tf.constant([
+        "Pourquoi Tom est-il là ?", "Tom a rencontré Mary et John à Paris.", "", "",
+        "Tom, Mary, John, Alice et Boris."]), names)
+    assert [r.decode() for r in restored.numpy()] == [
+        "Pourquoi Rasmus est-il là ?", "Tom a rencontré Zelda et Svetlana à Paris.", "", "",
+        "Rasmus, Ingrid, Yusuf, Oleg et Boris."]
+
+
+@pytest.mark.parametrize("name", ["transformer", "en_fr"])
+def test_shipped_models_keep_a_name_they_never_saw(name):
+    translator = s2s.load_translator(name)
+    # The shipped words are the training sources' own.
+    sources = [source for source, _ in load_splits(translator.config).train]
+    assert translator.source_words == corpus_words(sources)
+    assert "svetlana" not in translator.source_words
+    for sentence in ["Svetlana is a doctor.", "Why is Rasmus here?", "I met Zelda in Paris."]:
+        rare = sentence.split()[0] if sentence.startswith("S") else sentence.split()[2]
+        assert rare in translator.translate(sentence), sentence
+        assert rare in translator.translate_n_best(sentence)[0][0]
+    # A sentence without a rare name translates as the model alone does.
+    assert "Tom" in translator.translate("Tom is here.")
