@@ -5,7 +5,7 @@
     translator.translate("I am cold.")
 
 Layers, lowest first (a module imports only from those before it):
-data, text, subwords, sentences, config, presets -> inputs, datasets, unknown -> cells,
+data, text, subwords, sentences, config, presets -> names -> inputs, datasets, unknown -> cells,
 attention, decoding -> beam, transformer -> losses -> models -> strategies, search ->
 saving -> translator -> evaluation, interactive, export, training, benchmark -> cli.
 
