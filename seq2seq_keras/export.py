@@ -16,10 +16,10 @@ starts, names the vocabulary knows, a missing final mark), each string is split 
 sentences, their rare names carried through placeholder names (`names`), they are
 translated as one batch and their translations joined: one string out per string
 in. A word-level attention model's `[UNK]` are replaced in the graph as `translate`
-replaces them (`unknown.Repair`: the same ops, the lexicon a
-lookup table, the alignment history the search keeps, beam search's hypotheses
-ranked again with the drop penalty). One thing differs, because
-a serving graph cannot raise for one sentence of a batch: a sentence over
+replaces them (`unknown.Repair`: the same ops, the lexicon a lookup table, the
+alignment history the search keeps, beam search's hypotheses ranked again with the
+drop penalty). One thing differs, because a serving graph cannot raise for one
+sentence of a batch: a sentence over
 `MAX_SENTENCE_CHARACTERS` translates to `""` (the other sentences of its string are
 kept), where `translate` raises `SentenceTooLongError`.
 """

@@ -44,7 +44,7 @@ import warnings
 import tensorflow as tf
 
 from .data import normalize
-from .names import tf_mask_names, tf_restore_names
+from .names import PLACEHOLDERS, tf_mask_names, tf_restore_names
 from .sentences import join_sentences, known_words, tf_sentences
 from .text import Vocabulary
 
@@ -56,6 +56,11 @@ __all__ = ["MAX_SENTENCE_CHARACTERS", "SentenceTooLongError", "LongSentenceWarni
 # every beam. A sentence of 10,000 characters is about 2,000 words, far past anything
 # the models have seen; text that long without a sentence end is not a sentence.
 MAX_SENTENCE_CHARACTERS = 10_000
+
+# `names.tf_restore_names` traced once: eager, its string ops cost a piped line about
+# as much as the rules themselves would (see `SourceText._tf_sentences`).
+_restore_names = tf.function(tf_restore_names, autograph=False, input_signature=[
+    tf.TensorSpec([None], tf.string), tf.TensorSpec([None, len(PLACEHOLDERS)], tf.string)])
 
 
 class SentenceTooLongError(ValueError):
@@ -144,8 +149,8 @@ class Inputs:
         if self.names is None or not translations:
             return translations
         rows = range(len(translations)) if rows is None else rows
-        restored = tf_restore_names(tf.constant(translations, tf.string),
-                                    tf.gather(self.names, list(rows)))
+        restored = _restore_names(tf.constant(translations, tf.string),
+                                  tf.gather(self.names, list(rows)))
         return [t.decode() for t in restored.numpy()]
 
     def join(self, translations):
@@ -256,5 +261,7 @@ class SourceText:
             masked = [s.decode() for s in masked.numpy()]
             found.ids = [ids if new == old else self.vocab.encode(new)
                          for ids, new, old in zip(found.ids, masked, plain, strict=True)]
-            found.sentences, found.names = masked, names
+            found.sentences = masked
+            if masked != plain:  # else no translation has a name to put back
+                found.names = names
         return found
