@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# BLEU and chrF of a model on one split, for the three input styles (clean, typed as
-# in a chat box, capitals), with the model's own decoding strategy:
+# BLEU and chrF of a model on one split, for the four input styles (clean, typed as
+# in a chat box, capitals, and new names: `evaluate --input names`), with the
+# model's own decoding strategy:
 #   bash scripts/evaluate_inputs.sh MODEL_DIR [SPLIT] [OUT_DIR]
 # prints one line per style and, with OUT_DIR, writes evaluation_<split>_<style>.json
 # there (the full `seq2seq-keras evaluate` summary, by length included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=$1 split=${2:-validation} out=${3:-}
-for style in clean typed capitals; do
+for style in clean typed capitals names; do
   summary=$(.venv/bin/seq2seq-keras evaluate --model "$model" --split "$split" --input "$style")
   if [ -n "$out" ]; then
     mkdir -p "$out"

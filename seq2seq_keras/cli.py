@@ -237,9 +237,13 @@ def _parser() -> argparse.ArgumentParser:
                         "references of each sentence", _evaluate, model=True)
     evaluate.add_argument("--split", default="test", choices=("train", "validation", "test"))
     evaluate.add_argument("--max-sentences", type=int, help="score only the first N sentences")
-    evaluate.add_argument("--input", default="clean", choices=("clean", "typed", "capitals"),
+    evaluate.add_argument("--input", default="clean",
+                          choices=("clean", "typed", "capitals", "names"),
                           help="the sources as they are, as typed in a chat box (lower case, "
-                          "no final . ! ?), or in capitals; the references stay as they are")
+                          "no final . ! ?), or in capitals, the references as they are; or "
+                          "names: the pairs with Tom once (not first) in every sentence, "
+                          "a name the corpus lacks in his place on both sides "
+                          "(evaluation.with_new_names), with the count of names kept")
     evaluate.add_argument("--beam-width", type=int, default=None, help=BEAM_WIDTH_HELP)
     evaluate.add_argument("--alpha", type=float, default=None,
                           help="beam search's length normalization (0: none); default (None): "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 
 import sacrebleu
@@ -10,7 +11,7 @@ import sacrebleu
 from .datasets import load_splits
 
 __all__ = ["Evaluation", "evaluate_translations", "evaluate_translator", "split_references",
-           "INPUT_STYLES"]
+           "INPUT_STYLES", "NEW_NAMES", "with_new_names"]
 
 # How people type: the same source sentences, written as a chat box gets them
 # (lower case, no final . ! or ?) or in capitals. The references stay as they are, so
@@ -20,6 +21,28 @@ INPUT_STYLES = {
     "typed": lambda sentence: re.sub(r"[.!?]+$", "", sentence.lower()).rstrip(),
     "capitals": str.upper,
 }
+
+# Names that no sentence of the shipped corpus holds, for the "names" input style
+# (`with_new_names`): how a model does on a name it never saw.
+NEW_NAMES = ("Zelda", "Svetlana", "Kowalski", "Ngozi", "Priyanka", "Bartholomew", "Siobhan",
+             "Dmitri", "Thandiwe", "Xiomara", "Anneliese", "Oluwaseun", "Ingrid", "Rasmus",
+             "Beatriz", "Tadeusz", "Yusuf", "Marisol", "Evander", "Leocadia")
+
+
+def with_new_names(references: dict, names=NEW_NAMES, seed: int = 0) -> dict:
+    """The pairs of `references` whose source holds `Tom` once, not as its first word,
+    and whose every reference holds `Tom`, with one of `names` (drawn by a seeded
+    generator, the same for the source and its references) in Tom's place: what the
+    `"names"` input style of `evaluate_translator` scores."""
+    rng = random.Random(seed)
+    renamed = {}
+    for source, refs in references.items():
+        if (len(re.findall(r"\bTom\b", source)) == 1 and not source.startswith("Tom")
+                and all(re.search(r"\bTom\b", r) for r in refs)):
+            name = rng.choice(names)
+            renamed[re.sub(r"\bTom\b", name, source)] = [re.sub(r"\bTom\b", name, r)
+                                                          for r in refs]
+    return renamed
 
 
 @dataclasses.dataclass
@@ -33,6 +56,8 @@ class Evaluation:
         sentences: number of source sentences scored.
         by_length: `{"1-5": {"sentences": n, "bleu": b}, ...}` by source words.
         hypotheses: the translations, in the order of `sources`.
+        names_kept: with the `"names"` input style, how many translations hold the
+            new name of their source; else None.
     """
 
     bleu: float
@@ -41,11 +66,13 @@ class Evaluation:
     sentences: int
     by_length: dict
     hypotheses: list
+    names_kept: int | None = None
 
     def summary(self) -> dict:
+        kept = {} if self.names_kept is None else {"names_kept": self.names_kept}
         return {"bleu": round(self.bleu, 2), "chrf": round(self.chrf, 2),
                 "exact_match": round(self.exact_match, 4), "sentences": self.sentences,
-                "by_length": self.by_length}
+                **kept, "by_length": self.by_length}
 
 
 def _corpus_scores(hypotheses, references):
@@ -103,17 +130,32 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
         buckets: source-length ranges for `by_length` (see `evaluate_translations`).
         input_style: `"clean"` (the sources as they are), `"typed"` (lower case, no
             final `.!?`) or `"capitals"`: the sources are rewritten so before they
-            are translated (see `INPUT_STYLES`); the references are not.
+            are translated (see `INPUT_STYLES`); the references are not. `"names"`:
+            only the pairs that `with_new_names` keeps, with a name the model's
+            training sources lack (`NEW_NAMES`, less those in its `source_words`) in
+            Tom's place on both sides; the result counts the names kept.
         **translate_options: passed to `translator.translate` (e.g. `strategy`).
     """
-    if input_style not in INPUT_STYLES:
-        raise ValueError(f"input_style must be one of {sorted(INPUT_STYLES)}, got "
-                         f"{input_style!r}")
+    if input_style not in (*INPUT_STYLES, "names"):
+        raise ValueError(f"input_style must be one of {sorted(INPUT_STYLES) + ['names']}, "
+                         f"got {input_style!r}")
+    if input_style == "names":
+        known = set(translator.source_words or ())
+        names = [n for n in NEW_NAMES if n.lower() not in known]
+        references = with_new_names(references, names)
+        if not references:
+            raise ValueError("the 'names' input style found no pair whose source holds "
+                             "Tom once (not first) and whose references all hold Tom")
+    rewrite = INPUT_STYLES.get(input_style, INPUT_STYLES["clean"])
     sources = [s for s in references if translator.fits(s)]
-    hypotheses = translator.translate([INPUT_STYLES[input_style](s) for s in sources],
+    hypotheses = translator.translate([rewrite(s) for s in sources],
                                       batch_size=batch_size, **translate_options)
-    return evaluate_translations(sources, hypotheses, [references[s] for s in sources],
-                                 **({"buckets": buckets} if buckets else {}))
+    result = evaluate_translations(sources, hypotheses, [references[s] for s in sources],
+                                   **({"buckets": buckets} if buckets else {}))
+    if input_style == "names":
+        result.names_kept = sum(bool(set(re.findall(r"\w+", s)) & set(names) & set(
+            re.findall(r"\w+", h))) for s, h in zip(sources, hypotheses, strict=True))
+    return result
 
 
 def split_references(config, split: str = "test", skip_malformed: bool = False) -> dict:

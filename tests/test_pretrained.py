@@ -121,3 +121,21 @@ def test_the_default_transformer_explains_its_translations():
     assert weights.shape == (len(attention["target_tokens"]), len(attention["source_tokens"]))
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-3)
     assert "[UNK]" not in record["translation"]
+
+
+def test_the_default_model_keeps_names_it_never_saw():
+    """`evaluate --input names`: validation pairs with Tom replaced, on both sides, by a
+    name the corpus lacks. Without the placeholder rule (`names.py`) the Transformer
+    kept none of 84 and scored 28.5 BLEU; with it, all 84 and 71.4."""
+    translator = s2s.load_translator()
+    references = split_references(translator.config, "validation")
+    renamed = s2s.evaluation.with_new_names(references)
+    assert len(renamed) > 50
+    for source, refs in renamed.items():
+        assert "Tom" not in source and not any("Tom" in r for r in refs)
+        name = next(n for n in s2s.evaluation.NEW_NAMES if n in source)
+        assert all(name in r for r in refs)
+    result = s2s.evaluate_translator(translator, references, input_style="names")
+    assert result.sentences == len(renamed)
+    assert result.names_kept >= 0.95 * result.sentences
+    assert result.bleu > 60
