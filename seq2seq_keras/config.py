@@ -18,9 +18,8 @@ RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initial
                "kernel_regularizer", "recurrent_regularizer", "bias_regularizer")
 
 # Beam search's default length normalization, chosen on the validation split of the
-# shipped word model (beam 4; the sweep is in docs/results.md): the largest value
-# that keeps the best BLEU. chrF, which weighs recall twice as much as precision,
-# goes on rising a little with longer translations while BLEU starts to fall.
+# word model (beam 4, docs/results.md): the largest value that keeps the best BLEU
+# (chrF, which weighs recall twice as much, rises a little further).
 DEFAULT_ALPHA = 1.6
 
 # The shipped model that `translate` uses when no model is given.
@@ -69,12 +68,11 @@ class DataConfig:
             (`None`: the longest training source).
         max_target_length: longest target, in tokens, for training and the decoding
             limit (`None`: the longest training target).
-        max_source_tokens: source vocabulary size, specials included (`None`: all).
-        max_target_tokens: target vocabulary size, specials included (`None`: all).
+        max_source_tokens, max_target_tokens: vocabulary sizes, specials included
+            (`None`: all).
         min_count: tokens seen fewer times become `[UNK]`.
-        joint_vocabulary: at subword level, one SentencePiece model of
-            `max_source_tokens` ids (`max_target_tokens` the same) for both sides,
-            trained on their training sentences together.
+        joint_vocabulary: at subword level, one SentencePiece model of `max_source_tokens`
+            ids (= `max_target_tokens`) for both sides, trained on both together.
     """
 
     level: str = "char"
@@ -126,11 +124,10 @@ class ModelConfig:
             `num_layers` its blocks per side, `num_heads` and `ff_dim` below).
         num_heads: attention heads of a Transformer (they must divide `units`).
         ff_dim: width of a Transformer block's feed-forward layer.
-        tie_embeddings: a Transformer's output layer reuses the target embedding
-            matrix, transposed (plus a bias of its own): one `vocab x units` matrix
-            fewer to train and store (Press & Wolf 2017).
-        embedding_dim: `None` feeds one-hot vectors (the blog); an integer uses a
-            trainable `keras.layers.Embedding` of that size.
+        tie_embeddings: a Transformer's output layer reuses the target embedding matrix,
+            transposed, plus a bias: one `vocab x units` matrix fewer (Press & Wolf 2017).
+        embedding_dim: `None` feeds one-hot vectors (the blog); an integer, a trainable
+            `keras.layers.Embedding` of that size.
         units: LSTM units, the size of `h` and `c`.
         cell: `"lstm"` (the blog), `"gru"`, `"peephole_lstm"` or `"cifg_lstm"`
             (see `cells.py`).
@@ -139,11 +136,8 @@ class ModelConfig:
         recurrent_dropout: dropout on the recurrent connections (`lstm` and `gru`
             only; any value > 0 turns off the cuDNN path on a GPU).
         rnn_options: other arguments for every recurrent layer or cell, by their
-            Keras names: `activation`, `recurrent_activation`, `use_bias`,
-            `kernel_initializer`, `recurrent_initializer`, `bias_initializer`,
-            `unit_forget_bias` (not for GRU), `kernel_regularizer`,
-            `recurrent_regularizer`, `bias_regularizer` (JSON values, e.g.
-            `{"kernel_regularizer": {"class_name": "L2", "config": {"l2": 1e-5}}}`).
+            Keras names (`RNN_OPTIONS`; `unit_forget_bias` not for GRU), JSON values:
+            `{"kernel_regularizer": {"class_name": "L2", "config": {"l2": 1e-5}}}`.
         bidirectional: a bidirectional encoder; its forward and backward `[h, c]` are
             concatenated, so the decoder has `2 * units` units.
         attention: `None` (the blog), `"luong"` or `"bahdanau"`: attention over the
@@ -222,7 +216,8 @@ class TrainingConfig:
         optimizer: a Keras optimizer name (`"rmsprop"` in the blog).
         learning_rate: the optimizer's learning rate.
         warmup_steps: the learning rate rises linearly over this many steps, then
-            falls as `1 / sqrt(step)` (Vaswani et al. 2017; 0: a constant rate).
+            falls as `1 / sqrt(step)` (Vaswani et al. 2017; 0: a constant rate) or,
+            with `decay_steps` (0: not), linearly to 0 at step `decay_steps`.
         lr_decay: from epoch `lr_decay_start` (0-based) on, the learning rate is
             multiplied by this once per epoch: `learning_rate * lr_decay ** max(0,
             epoch - lr_decay_start)` (1: constant).
@@ -240,6 +235,7 @@ class TrainingConfig:
     optimizer: str = "rmsprop"
     learning_rate: float = 1e-3
     warmup_steps: int = 0
+    decay_steps: int = 0
     lr_decay: float = 1.0
     lr_decay_start: int = 0
     clipnorm: float | None = None
@@ -258,9 +254,13 @@ class TrainingConfig:
                              f"label_smoothing={self.label_smoothing}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
-        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be an integer >= 0, got "
-                             f"warmup_steps={self.warmup_steps!r}")
+        for field in ("warmup_steps", "decay_steps"):
+            if not isinstance(getattr(self, field), int) or getattr(self, field) < 0:
+                raise ValueError(f"{field} must be an integer >= 0, got "
+                                 f"{field}={getattr(self, field)!r}")
+        if self.decay_steps and not 0 < self.warmup_steps < self.decay_steps:
+            raise ValueError(f"decay_steps={self.decay_steps} needs warmup_steps, below it "
+                             f"(got warmup_steps={self.warmup_steps})")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got lr_decay={self.lr_decay}")
         if self.warmup_steps and self.lr_decay != 1.0:

@@ -92,7 +92,8 @@ class MaskedAccuracy(keras.metrics.Metric):
 
 def compile_model(model: keras.Model, config: Config) -> keras.Model:
     """Compile with the config's optimizer and the masked loss and accuracy."""
-    options = {"learning_rate": WarmupSchedule(config.learning_rate, config.warmup_steps)
+    options = {"learning_rate": WarmupSchedule(config.learning_rate, config.warmup_steps,
+                                               config.decay_steps)
                if config.warmup_steps else config.learning_rate}
     if config.clipnorm:
         options["clipnorm"] = config.clipnorm

@@ -318,15 +318,19 @@ def build_transformer_attention(model: keras.Model) -> keras.Model:
 @keras.saving.register_keras_serializable(package="seq2seq_keras")
 class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """`peak * min(step / warmup, sqrt(warmup / step))`: a linear rise to `peak` over
-    `warmup` steps, then the inverse square root of the step (Vaswani et al. 2017)."""
+    `warmup` steps, then the inverse square root of the step (Vaswani et al. 2017).
+    With `decay` (> `warmup`), after the rise a straight line from `peak` down to 0 at
+    step `decay` instead, and 0 after it."""
 
-    def __init__(self, peak: float, warmup: int):
-        self.peak, self.warmup = peak, warmup
+    def __init__(self, peak: float, warmup: int, decay: int = 0):
+        self.peak, self.warmup, self.decay = peak, warmup, decay
 
     def __call__(self, step):
         step = ops.maximum(ops.cast(step, "float32") + 1.0, 1.0)
         warmup = float(self.warmup)
-        return self.peak * ops.minimum(step / warmup, ops.sqrt(warmup / step))
+        after = (ops.maximum(0.0, (self.decay - step) / (self.decay - warmup)) if self.decay
+                 else ops.sqrt(warmup / step))
+        return self.peak * ops.minimum(step / warmup, after)
 
     def get_config(self):
-        return {"peak": self.peak, "warmup": self.warmup}
+        return {"peak": self.peak, "warmup": self.warmup, "decay": self.decay}

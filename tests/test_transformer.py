@@ -91,6 +91,15 @@ def test_warmup_schedule_rises_then_falls():
     assert rates[0] < rates[1] < rates[2] == pytest.approx(1e-3)
     assert rates[3] == pytest.approx(5e-4) and rates[4] == pytest.approx(1e-4)
 
+    # With `decay`: the same rise, then a straight line to 0 at step 1,000 (steps
+    # count from 1), and 0 after it.
+    schedule = s2s.transformer.WarmupSchedule(1e-3, warmup=100, decay=1000)
+    rates = [float(schedule(step)) for step in (49, 99, 549, 998, 999, 5000)]
+    assert rates[0] == pytest.approx(5e-4) and rates[1] == pytest.approx(1e-3)
+    assert rates[2] == pytest.approx(5e-4) and rates[3] == pytest.approx(1e-3 / 900)
+    assert rates[4] == rates[5] == 0.0
+    assert s2s.transformer.WarmupSchedule(**schedule.get_config()).decay == 1000
+
 
 @pytest.mark.slow
 def test_trained_transformer_translates_saves_and_explains(tmp_path):
