@@ -142,10 +142,11 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
     if input_style == "names":
         known = set(translator.source_words or ())
         names = [n for n in NEW_NAMES if n.lower() not in known]
-        references = with_new_names(references, names)
+        references = with_new_names(references, names) if names else {}
         if not references:
             raise ValueError("the 'names' input style found no pair whose source holds "
-                             "Tom once (not first) and whose references all hold Tom")
+                             "Tom once (not first) and whose references all hold Tom, or "
+                             "the model's training sources hold every name of NEW_NAMES")
     rewrite = INPUT_STYLES.get(input_style, INPUT_STYLES["clean"])
     sources = [s for s in references if translator.fits(s)]
     hypotheses = translator.translate([rewrite(s) for s in sources],
