@@ -241,8 +241,8 @@ def _parser() -> argparse.ArgumentParser:
                           choices=("clean", "typed", "capitals", "names"),
                           help="the sources as they are, as typed in a chat box (lower case, "
                           "no final . ! ?), or in capitals, the references as they are; or "
-                          "names: the pairs with Tom once (not first) in every sentence, "
-                          "a name the corpus lacks in his place on both sides "
+                          "names: the pairs with Tom or Mary once (not first) in every "
+                          "sentence, a name the corpus lacks in its place on both sides "
                           "(evaluation.with_new_names), with the count of names kept")
     evaluate.add_argument("--beam-width", type=int, default=None, help=BEAM_WIDTH_HELP)
     evaluate.add_argument("--alpha", type=float, default=None,

@@ -23,25 +23,32 @@ INPUT_STYLES = {
 }
 
 # Names that no sentence of the shipped corpus holds, for the "names" input style
-# (`with_new_names`): how a model does on a name it never saw.
-NEW_NAMES = ("Zelda", "Svetlana", "Kowalski", "Ngozi", "Priyanka", "Bartholomew", "Siobhan",
-             "Dmitri", "Thandiwe", "Xiomara", "Anneliese", "Oluwaseun", "Ingrid", "Rasmus",
-             "Beatriz", "Tadeusz", "Yusuf", "Marisol", "Evander", "Leocadia")
+# (`with_new_names`): how a model does on a name it never saw. A man's name takes
+# Tom's place, a woman's Mary's, so that the references' French agrees with it.
+NEW_NAMES = {
+    "Tom": ("Kowalski", "Bartholomew", "Dmitri", "Oluwaseun", "Rasmus", "Tadeusz", "Yusuf",
+            "Evander", "Ignatius", "Radoslav", "Kwame", "Bjorn", "Thaddeus", "Leopold",
+            "Casimir", "Obadiah", "Ezekiel", "Nikita", "Mehmet", "Ilya"),
+    "Mary": ("Zelda", "Svetlana", "Priyanka", "Xiomara", "Leocadia", "Ngozi", "Siobhan",
+             "Thandiwe", "Anneliese", "Ingrid", "Beatriz", "Marisol", "Ludmila",
+             "Wilhelmina", "Parveen", "Oksana", "Imelda", "Griselda", "Yolanda", "Hortense"),
+}
 
 
-def with_new_names(references: dict, names=NEW_NAMES, seed: int = 0) -> dict:
-    """The pairs of `references` whose source holds `Tom` once, not as its first word,
-    and whose every reference holds `Tom`, with one of `names` (drawn by a seeded
-    generator, the same for the source and its references) in Tom's place: what the
+def with_new_names(references: dict, names=None, seed: int = 0) -> dict:
+    """The pairs of `references` whose source holds `Tom` (or `Mary`) once, not as its
+    first word, and whose every reference holds that name, with one of its `names`
+    (`{"Tom": [...], "Mary": [...]}`, default `NEW_NAMES`; drawn by a seeded
+    generator, the same for the source and its references) in its place: what the
     `"names"` input style of `evaluate_translator` scores."""
-    rng = random.Random(seed)
-    renamed = {}
+    rng, renamed = random.Random(seed), {}
     for source, refs in references.items():
-        if (len(re.findall(r"\bTom\b", source)) == 1 and not source.startswith("Tom")
-                and all(re.search(r"\bTom\b", r) for r in refs)):
-            name = rng.choice(names)
-            renamed[re.sub(r"\bTom\b", name, source)] = [re.sub(r"\bTom\b", name, r)
-                                                          for r in refs]
+        for old, new in (NEW_NAMES if names is None else names).items():
+            word = rf"\b{old}\b"
+            if (new and len(re.findall(word, source)) == 1 and not source.startswith(old)
+                    and all(re.search(word, r) for r in refs)):
+                name = rng.choice(new)
+                renamed[re.sub(word, name, source)] = [re.sub(word, name, r) for r in refs]
     return renamed
 
 
@@ -133,7 +140,7 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
             are translated (see `INPUT_STYLES`); the references are not. `"names"`:
             only the pairs that `with_new_names` keeps, with a name the model's
             training sources lack (`NEW_NAMES`, less those in its `source_words`) in
-            Tom's place on both sides; the result counts the names kept.
+            Tom's or Mary's place on both sides; the result counts the names kept.
         **translate_options: passed to `translator.translate` (e.g. `strategy`).
     """
     if input_style not in (*INPUT_STYLES, "names"):
@@ -141,12 +148,14 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
                          f"got {input_style!r}")
     if input_style == "names":
         known = set(translator.source_words or ())
-        names = [n for n in NEW_NAMES if n.lower() not in known]
-        references = with_new_names(references, names) if names else {}
+        names = {old: [n for n in new if n.lower() not in known]
+                 for old, new in NEW_NAMES.items()}
+        references = with_new_names(references, names)
         if not references:
             raise ValueError("the 'names' input style found no pair whose source holds "
-                             "Tom once (not first) and whose references all hold Tom, or "
-                             "the model's training sources hold every name of NEW_NAMES")
+                             "Tom or Mary once (not first) and whose references all hold "
+                             "the name, or the model knows every name of NEW_NAMES")
+        names = {n for new in names.values() for n in new}
     rewrite = INPUT_STYLES.get(input_style, INPUT_STYLES["clean"])
     sources = [s for s in references if translator.fits(s)]
     hypotheses = translator.translate([rewrite(s) for s in sources],
@@ -154,7 +163,7 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
     result = evaluate_translations(sources, hypotheses, [references[s] for s in sources],
                                    **({"buckets": buckets} if buckets else {}))
     if input_style == "names":
-        result.names_kept = sum(bool(set(re.findall(r"\w+", s)) & set(names) & set(
+        result.names_kept = sum(bool(set(re.findall(r"\w+", s)) & names & set(
             re.findall(r"\w+", h))) for s, h in zip(sources, hypotheses, strict=True))
     return result
 

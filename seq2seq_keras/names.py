@@ -17,7 +17,9 @@ word of a sentence counts too ("Svetlana is a doctor."). The placeholders are
 `PLACEHOLDERS`, in order, less those the sentence already holds; a sentence with more
 rare names than placeholders keeps the rest. A name the translation leaves out stays
 out, and a placeholder the translation writes twice gives the name twice. The French
-agrees with the placeholder (`Tom` is a man: "Je pense que Svetlana est vieux.").
+agrees with the placeholder (`Tom` is a man: "Je pense que Svetlana est vieux."). A
+woman's placeholder for names that end in `a` was tried and not kept: the Transformer
+hardly agrees with Mary either ("Mary est fatigué.", docs/results.md).
 
 Words in lower case are not names here: of the 91 words of the validation split that
 no training source holds, 79 are in lower case and are words (`historian`,
