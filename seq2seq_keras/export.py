@@ -116,7 +116,8 @@ class Serving(tf.Module):
         self.drop_penalty = getattr(self.strategy, "drop_penalty", 0.0)
 
     def translate(self, texts):
-        typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable)
+        typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable,
+                                        self.name_words)
         flat = sentences.flat_values
         if self.name_words is not None:
             flat, names = tf_mask_names(flat, self.name_words)

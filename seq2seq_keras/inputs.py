@@ -184,7 +184,7 @@ class SourceText:
             known, readable = rule_tables(self.vocab)
 
             def sentences(text):
-                return tf_sentences(text, known, readable)
+                return tf_sentences(text, known, readable, self.name_words)
 
             self._sentences = tf.function(
                 sentences, input_signature=[tf.TensorSpec([None], tf.string)],

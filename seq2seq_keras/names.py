@@ -23,8 +23,10 @@ hardly agrees with Mary either ("Mary est fatigué.", docs/results.md).
 
 Words in lower case are not names here: of the 91 words of the validation split that
 no training source holds, 79 are in lower case and are words (`historian`,
-`fingertip`), so a line typed in lower case (or in capitals, lower-cased by
-`sentences.tidy_typing`) keeps a new name in lower case, and the model may lose it.
+`fingertip`). Only in a line typed without a capital or in capitals, where case says
+nothing, does `sentences.tidy_typing` capitalize the words no training source holds,
+so that they come here as names ("i met svetlana"); in a line with capitals, a new
+name typed in lower case ("I met svetlana.") is lost.
 
 `tf_mask_names` and `tf_restore_names` are the one definition, run by
 `Translator.translate` (`inputs.SourceText`) and inside the export alike.

@@ -29,6 +29,10 @@ split, `tidy_typing` undoes the commonest ways of typing:
   capitalized if it is in lower case;
 * a word-level model's vocabulary restores names: a word it does not know, whose
   capitalized form it knows (`tom`, `paris`), is capitalized;
+* in a line typed without a capital or in capitals, where case says nothing, a word
+  that no training source holds in any case (`names`, the model's
+  `source_words.json`) is taken for a name and capitalized (`i met svetlana` ->
+  `I met Svetlana`), so that the rare-name rule (`seq2seq_keras.names`) carries it;
 
 and each sentence without a final `.`, `!`, `?` or `…` gets one (`end_sentence`): `?`
 if it opens with a question word (`QUESTION_WORDS`: `where`, `do`, `can`, ...), else
@@ -121,18 +125,22 @@ def letter_runs(text):
         text, r"(\pL+)", _PIECE + r"\1" + _PIECE), _PIECE)
 
 
-def tf_tidy_typing(text, known=None):
+def tf_tidy_typing(text, known=None, names=None):
     """`tidy_typing` on `(batch,)` normalized strings.
 
     Args:
         text: a string tensor.
         known: `known_words(...)` of the model's vocabulary, or `None` (no name rule).
+        names: `known_words(...)` of the training sources' lower-cased words, or `None`
+            (a line typed without capitals keeps its unknown words as they are).
     """
     text = tf.strings.regex_replace(text, _MARKERS, "")
     chars = tf.strings.unicode_split(text, "UTF-8")
     capitals = tf.reduce_sum(tf.cast(tf.not_equal(chars, _lower(chars)), tf.int32), axis=-1)
     smalls = tf.reduce_sum(tf.cast(tf.not_equal(chars, _upper(chars)), tf.int32), axis=-1)
-    text = tf.where((capitals >= 2) & (smalls == 0), _lower(text), text)
+    shouted = (capitals >= 2) & (smalls == 0)
+    caseless = shouted | (capitals == 0)  # a line whose case says nothing of names
+    text = tf.where(shouted, _lower(text), text)
     text = _replace_twice(text, _LONE_I, r"\1I\2")
     # Mark each sentence start in lower case, then upper-case the character after
     # each mark (every piece of the split but a row's first).
@@ -149,9 +157,12 @@ def tf_tidy_typing(text, known=None):
     pieces = letter_runs(text)
     words = pieces.flat_values
     capitalized = _capitalize(words)
-    restore = (tf.strings.regex_full_match(words, r"\pL+")
-               & tf.equal(words, _lower(words)) & tf.not_equal(words, _upper(words))
-               & tf.equal(known.lookup(words), 0) & tf.equal(known.lookup(capitalized), 1))
+    small = (tf.strings.regex_full_match(words, r"\pL+")
+             & tf.equal(words, _lower(words)) & tf.not_equal(words, _upper(words)))
+    restore = small & tf.equal(known.lookup(words), 0) & tf.equal(known.lookup(capitalized), 1)
+    if names is not None:
+        restore |= (small & tf.gather(caseless, pieces.value_rowids())
+                    & tf.equal(names.lookup(words), 0))
     return tf.strings.reduce_join(
         pieces.with_flat_values(tf.where(restore, capitalized, words)), axis=-1)
 
@@ -196,15 +207,15 @@ def tf_end_sentence(sentences):
     return tf.where(ended, sentences, sentences + tf.where(question, "?", "."))
 
 
-def tf_sentences(text, known=None, readable=None):
+def tf_sentences(text, known=None, readable=None, names=None):
     """The sentences `Translator.translate` translates for `(batch,)` normalized strings:
     without the characters the model never read (with a `readable` table: see
-    `tf_drop_unreadable`), typing tidied (`known`: see `tf_tidy_typing`), split, and
+    `tf_drop_unreadable`), typing tidied (`known`, `names`: see `tf_tidy_typing`), split, and
     without their final marks (to check their length as typed) and with them: two
     ragged `(batch, sentences)` tensors."""
     if readable is not None:
         text = tf_drop_unreadable(text, readable)
-    typed = tf_split_sentences(tf_tidy_typing(text, known))
+    typed = tf_split_sentences(tf_tidy_typing(text, known, names))
     return typed, typed.with_flat_values(tf_end_sentence(typed.flat_values))
 
 
@@ -249,7 +260,7 @@ def join_sentences(translations) -> str:
     return " ".join(t for t in translations if t)
 
 
-def tidy_typing(text: str, known=None) -> str:
+def tidy_typing(text: str, known=None, names=None) -> str:
     """Undo capitals, a lower-case `i` and lower-case sentence starts (module docstring).
 
     Args:
@@ -258,6 +269,8 @@ def tidy_typing(text: str, known=None) -> str:
             a `known_words` table); with them, an unknown word in lower case whose
             capitalized form is known is capitalized (`tom` -> `Tom`). `None`: no such
             step.
+        names: with `known`, the training sources' lower-cased words (likewise): in a
+            line typed without capitals or in capitals, a word they lack is capitalized.
 
     Example:
 
@@ -265,10 +278,12 @@ def tidy_typing(text: str, known=None) -> str:
     'I am cold. Where is tom'
     >>> tidy_typing("where is tom", known={"Tom", "is", "where"})
     'Where is Tom'
+    >>> tidy_typing("I MET SVETLANA", known={"I", "met"}, names={"i", "met"})
+    'I met Svetlana'
     """
-    if known is not None and not isinstance(known, tf.lookup.StaticHashTable):
-        known = known_words(known)
-    return _one(tf_tidy_typing, text, known).numpy().decode()
+    known, names = (t if t is None or isinstance(t, tf.lookup.StaticHashTable)
+                    else known_words(t) for t in (known, names))
+    return _one(tf_tidy_typing, text, known, names).numpy().decode()
 
 
 def end_sentence(sentence: str) -> str:

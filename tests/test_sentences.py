@@ -64,6 +64,17 @@ def test_tidy_typing_restores_names_the_vocabulary_knows():
     assert tidy_typing("i met tom in paris", known) == "I met Tom in paris"
 
 
+def test_tidy_typing_takes_new_words_of_a_caseless_line_for_names():
+    """Where case says nothing (a line without capitals, or in capitals), a word no
+    training source holds is capitalized, for the rare-name rule; a line with capitals
+    keeps its lower-case words (there they are words: `historian`)."""
+    known, names = {"I", "met", "in", "Paris"}, {"i", "met", "in", "paris", "he's", "a"}
+    assert tidy_typing("i met svetlana in paris", known, names) == "I met Svetlana in Paris"
+    assert tidy_typing("I MET SVETLANA IN PARIS", known, names) == "I met Svetlana in Paris"
+    assert tidy_typing("I met svetlana in Paris", known, names) == "I met svetlana in Paris"
+    assert tidy_typing("i met svetlana in paris", known) == "I met svetlana in Paris"
+
+
 @pytest.mark.parametrize("sentence, ended", [
     ("Where is the station", "Where is the station?"),
     ("Do you like it", "Do you like it?"),
@@ -133,3 +144,7 @@ def test_shipped_models_keep_a_name_they_never_saw(name):
         assert rare in translator.translate_n_best(sentence)[0][0]
     # A sentence without a rare name translates as the model alone does.
     assert "Tom" in translator.translate("Tom is here.")
+    # Typed without capitals or in capitals, a new name is still a name.
+    for sentence in ["i met zelda in paris", "WHY IS RASMUS HERE"]:
+        rare = "Zelda" if "zelda" in sentence else "Rasmus"
+        assert rare in translator.translate(sentence), sentence
