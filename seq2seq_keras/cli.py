@@ -160,9 +160,15 @@ def _lexicon(args) -> int:
     from .datasets import load_splits
     from .saving import save_lexicon
     from .translator import load_translator
+    from .unknown import learn_lexicon
 
     translator = load_translator(args.model)
-    lexicon = translator.learn_lexicon(load_splits(translator.config).train)
+    if not translator.replaces_unknown:
+        raise ValueError(f"a lexicon is for word-level models with attention; {args.model} "
+                         f"is {translator.config.level} level "
+                         f"({translator.config.network_summary()})")
+    lexicon = learn_lexicon(load_splits(translator.config).train, translator.source_vocab,
+                            translator.target_vocab, translator.seq2seq.attention)
     save_lexicon(args.model, lexicon)
     print(f"{len(lexicon)} English words paired with a French word outside the vocabulary; "
           f"written to {args.model}")

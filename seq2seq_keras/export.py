@@ -112,7 +112,7 @@ class Serving(tf.Module):
         self.seq2seq = translator.seq2seq
         # A word-level attention model replaces [UNK] as `translate` does, in the graph:
         # every hypothesis repaired, beam search's ranked again with the drop penalty.
-        self.repair = translator.repair if translator.replaces_unknown else None
+        self.repair = translator.repair
         self.drop_penalty = getattr(self.strategy, "drop_penalty", 0.0)
 
     def translate(self, texts):

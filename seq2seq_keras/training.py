@@ -26,10 +26,12 @@ from . import data as data_lib
 from .config import Config
 from .datasets import encode_pairs, load_splits, make_dataset
 from .distribute import get_strategy, work_around_multi_worker_fit
-from .models import build_training_model, compile_model
+from .models import Seq2Seq, build_training_model, compile_model
+from .names import corpus_words
 from .strategies import BeamSearch
 from .text import Vocabulary
 from .translator import Translator
+from .unknown import learn_lexicon
 
 __all__ = ["PreparedData", "prepare_data", "EpochTimer", "TrainingResult", "train",
            "get_strategy", "peak_rss_mb", "LastCheckpoints", "checkpoint_paths",
@@ -359,14 +361,16 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
     }
     # Beam search is every trained model's default: `translate`, the CLI and the REPL
     # then give the same translations.
+    # The words the rare-name rule looks up (see `names`).
+    words = (corpus_words([source for source, _ in prepared.splits.train])
+             if config.level != "char" else None)
+    # The lexicon that replaces the [UNK] of translations (see `unknown`): a word-level
+    # model with attention only.
+    lexicon = (learn_lexicon(prepared.splits.train, prepared.source_vocab,
+                             prepared.target_vocab, Seq2Seq(model).attention)
+               if config.level == "word" and config.attention is not None else None)
     translator = Translator(model, config, prepared.source_vocab, prepared.target_vocab,
-                            strategy=BeamSearch())
-    if translator.replaces_unknown:
-        # The lexicon that replaces the [UNK] of translations (see `unknown`).
-        translator.learn_lexicon(prepared.splits.train)
-    if config.level != "char":
-        # The words the rare-name rule looks up (see `names`).
-        translator.learn_source_words([source for source, _ in prepared.splits.train])
+                            lexicon, BeamSearch(), words)
     translator.save(output_dir)
     for name, content in (("history.json", history), ("metrics.json", metrics)):
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:

@@ -3,8 +3,6 @@ the strategies (`strategies`), the search (`search`), `[UNK]` repair (`unknown`)
 
 from __future__ import annotations
 
-import functools
-
 import tensorflow as tf
 
 from . import strategies
@@ -12,11 +10,10 @@ from .config import Config, default_model_path, model_path
 from .data import normalize
 from .inputs import MAX_SENTENCE_CHARACTERS, LongSentenceWarning, SentenceTooLongError, SourceText
 from .models import Seq2Seq
-from .names import corpus_words
 from .saving import Artefact, load_artefact, save_artefact
 from .search import Searcher
 from .text import END_ID, START_ID, Vocabulary, output_ids
-from .unknown import Repair, learn_lexicon, output_texts, rerank
+from .unknown import Repair, output_texts, rerank
 
 __all__ = ["Translator", "SentenceTooLongError", "LongSentenceWarning", "load_translator",
            "default_model_path", "MAX_SENTENCE_CHARACTERS"]
@@ -29,12 +26,13 @@ class Translator:
         model: the trained training model (`models.build_training_model`).
         config: its `Config`, `max_source_length` and `max_target_length` set.
         source_vocab, target_vocab: its `Vocabulary`s.
-        lexicon: `{source word: target word}` that replaces `[UNK]` (`unknown`).
+        lexicon: `{source word: target word}` that replaces `[UNK]` (`unknown`;
+            `unknown.learn_lexicon` learns it, `train` stores it).
         strategy: the default decoding strategy (a `strategies.Strategy`, a name or
             a config; `None`: greedy). `train` and the shipped models store
             `BeamSearch()`, so `translate`, the CLI, the REPL and the export agree.
-        source_words: the training sources' words, lower-cased (`names.corpus_words`),
-            for the rare-name rule; `None`: rare names are kept as they are.
+        source_words: the training sources' words, lower-cased (`names.corpus_words`,
+            which `train` stores), for the rare-name rule; `None`: names kept as they are.
 
     `translate` and `sample` follow the input rules of `seq2seq_keras.inputs`.
     """
@@ -47,12 +45,20 @@ class Translator:
         self.source_vocab, self.target_vocab = source_vocab, target_vocab
         self.strategy = strategies.get_strategy(strategy or "greedy")
         self.seq2seq = Seq2Seq(model)  # encode / decode_step, and the blog's two models
-        self.encoder_model = self.seq2seq.encoder_model
-        self.decoder_model = self.seq2seq.decoder_model
+        self.encoder_model, self.decoder_model = (self.seq2seq.encoder_model,
+                                                  self.seq2seq.decoder_model)
         self.searcher = Searcher(self.seq2seq, config.max_source_length,
                                  config.max_target_length)
         self.output_limit = self.searcher.output_limit
-        self._set_source_words(source_words)
+        self.source_words = None if source_words is None else list(source_words)
+        self.source = SourceText(source_vocab, config.max_source_length, self.source_words)
+        # The input rules' own methods, under their usual names.
+        self.encode_source, self.split, self.fits = (
+            self.source.encode, self.source.split, self.source.fits)
+        # The [UNK] rules over the lexicon, as graph ops (`unknown.Repair`), for a
+        # word-level model with attention: the only kind that writes [UNK] and aligns.
+        self.repair = (Repair(self.lexicon, source_vocab) if config.level == "word"
+                       and config.attention is not None else None)
 
     def __repr__(self):
         c, sizes = self.config, f"{len(self.source_vocab)} -> {len(self.target_vocab)}"
@@ -76,7 +82,7 @@ class Translator:
     @property
     def replaces_unknown(self) -> bool:
         """Whether `[UNK]` can be replaced: a word-level model with attention."""
-        return self.config.level == "word" and self.config.attention is not None
+        return self.repair is not None
 
     def translate_reference(self, sentence: str) -> str:
         """Translate one sentence with the blog's loop (one `predict` per token)."""
@@ -143,12 +149,7 @@ class Translator:
 
     def _repair(self, replace: bool) -> Repair | None:
         """`repair` where `[UNK]` are to be replaced (the search then keeps alignments)."""
-        return self.repair if replace and self.replaces_unknown else None
-
-    @functools.cached_property
-    def repair(self) -> Repair:
-        """The `[UNK]` rules over this model's lexicon, as graph ops (`unknown.Repair`)."""
-        return Repair(self.lexicon, self.source_vocab)
+        return self.repair if replace else None
 
     def attention(self, sentence: str, translation: str | None = None):
         """Where each output token looked: `(source_tokens, target_tokens, weights)`,
@@ -180,30 +181,6 @@ class Translator:
                                      self.target_vocab, self.lexicon, self.strategy,
                                      self.source_words),
                       half_precision=half_precision)
-
-    def learn_source_words(self, sources) -> list[str]:
-        """Set `source_words` from the training sources (`names.corpus_words`): the
-        rare-name rule then applies."""
-        self._set_source_words(corpus_words(sources))
-        return self.source_words
-
-    def _set_source_words(self, words) -> None:
-        self.source_words = None if words is None else list(words)
-        self.source = SourceText(self.source_vocab, self.config.max_source_length,
-                                 self.source_words)
-        # The input rules' own methods, under their usual names.
-        self.encode_source, self.split, self.fits = (
-            self.source.encode, self.source.split, self.source.fits)
-
-    def learn_lexicon(self, pairs, batch_size: int = 64) -> dict:
-        """Learn `self.lexicon` from the training pairs (`unknown.learn_lexicon`);
-        `ValueError` for a model that cannot replace `[UNK]` (`replaces_unknown`)."""
-        if not self.replaces_unknown:
-            raise ValueError("a lexicon is for word-level models with attention")
-        self.lexicon = learn_lexicon(pairs, self.source_vocab, self.target_vocab,
-                                     self.seq2seq.attention, batch_size)
-        self.__dict__.pop("repair", None)  # built again over the new lexicon
-        return self.lexicon
 
     @classmethod
     def load(cls, path: str) -> Translator:

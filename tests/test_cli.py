@@ -111,3 +111,14 @@ def test_ten_thousand_piped_lines_come_out_in_order():
     assert outputs[-1] == "" and len(outputs) == 10_001
     assert outputs[:-1] == [expected[line] for line in lines]
     assert result.stderr == ""  # stderr is not a terminal: no progress bar
+
+
+def test_lexicon_of_a_model_that_cannot_use_one_is_a_clear_error(capsys):
+    # `blog_char` writes no [UNK] to replace and has no attention to align with:
+    # one line naming the model and what it is, no file written beside it.
+    before = sorted(os.listdir(s2s.default_model_path("blog_char")))
+    assert main(["lexicon", "--model", "blog_char"]) == 2
+    error = capsys.readouterr().err
+    assert "a lexicon is for word-level models with attention; " in error
+    assert "blog_char is char level (" in error and "attention=None" in error
+    assert sorted(os.listdir(s2s.default_model_path("blog_char"))) == before

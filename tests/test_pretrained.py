@@ -62,12 +62,14 @@ def test_the_default_is_the_model_that_won_on_validation():
 
 def test_shipped_lexicon_is_the_one_its_model_learns():
     from seq2seq_keras.datasets import load_splits
+    from seq2seq_keras.unknown import learn_lexicon
 
     translator = s2s.load_translator("en_fr")
     shipped = dict(translator.lexicon)
     # The lexicon.json beside the weights is what `train` (and `seq2seq-keras
     # lexicon`) would write for them today: aligned by this model's attention.
-    assert translator.learn_lexicon(load_splits(translator.config).train) == shipped
+    assert learn_lexicon(load_splits(translator.config).train, translator.source_vocab,
+                         translator.target_vocab, translator.seq2seq.attention) == shipped
 
 
 def test_shipped_blog_char_model_loads_by_name(tmp_path, monkeypatch):
