@@ -11,7 +11,7 @@ import sacrebleu
 from .datasets import load_splits
 
 __all__ = ["Evaluation", "evaluate_translations", "evaluate_translator", "split_references",
-           "INPUT_STYLES", "NEW_NAMES", "with_new_names"]
+           "INPUT_STYLES", "NEW_NAMES", "with_new_names", "numbers_kept"]
 
 # How people type: the same source sentences, written as a chat box gets them
 # (lower case, no final . ! or ?) or in capitals. The references stay as they are, so
@@ -61,10 +61,14 @@ class Evaluation:
         chrf: corpus chrF (0-100).
         exact_match: fraction of hypotheses equal to one of their references.
         sentences: number of source sentences scored.
-        by_length: `{"1-5": {"sentences": n, "bleu": b}, ...}` by source words.
+        by_length: `{"1-5": {"sentences": n, "bleu": b, "chrf": c}, ...}` by source
+            words.
         hypotheses: the translations, in the order of `sources`.
         names_kept: with the `"names"` input style, how many translations hold the
             new name of their source; else None.
+        numbers_kept: `(kept, of)`: of the sources that hold a number of two digits
+            or more standing alone (`"65"`, `"1814"`; not `"11:45"`, `"12,000"`),
+            how many have a translation that holds each of their numbers.
     """
 
     bleu: float
@@ -74,12 +78,28 @@ class Evaluation:
     by_length: dict
     hypotheses: list
     names_kept: int | None = None
+    numbers_kept: tuple | None = None
 
     def summary(self) -> dict:
         kept = {} if self.names_kept is None else {"names_kept": self.names_kept}
+        if self.numbers_kept is not None:
+            kept["numbers_kept"] = list(self.numbers_kept)
         return {"bleu": round(self.bleu, 2), "chrf": round(self.chrf, 2),
                 "exact_match": round(self.exact_match, 4), "sentences": self.sentences,
                 **kept, "by_length": self.by_length}
+
+
+# A number that stands alone, as `names.KINDS` carries them: two digits or more, not
+# part of a time, a decimal or a grouped number.
+_NUMBER = re.compile(r"(?<![\d:.,])\d{2,}(?!\d|[:.,]\d)")
+
+
+def numbers_kept(sources, hypotheses) -> tuple[int, int]:
+    """`(kept, of)`: of the `sources` holding a number that stands alone (two digits
+    or more), how many have a hypothesis holding each of their numbers."""
+    found = [(set(_NUMBER.findall(s)), h) for s, h in zip(sources, hypotheses, strict=True)]
+    found = [(numbers, h) for numbers, h in found if numbers]
+    return sum(numbers <= set(re.findall(r"\d+", h)) for numbers, h in found), len(found)
 
 
 def _corpus_scores(hypotheses, references):
@@ -117,9 +137,9 @@ def evaluate_translations(sources, hypotheses, references,
     for low, high in buckets:
         rows = [i for i, s in enumerate(sources) if low <= len(s.split()) <= high]
         if rows:
-            b, _ = _corpus_scores([hypotheses[i] for i in rows], [references[i] for i in rows])
+            b, c = _corpus_scores([hypotheses[i] for i in rows], [references[i] for i in rows])
             label = f"{low}-{high}" if high < 1000 else f"{low}+"
-            by_length[label] = {"sentences": len(rows), "bleu": round(b, 2)}
+            by_length[label] = {"sentences": len(rows), "bleu": round(b, 2), "chrf": round(c, 2)}
     return Evaluation(bleu, chrf, exact, len(sources), by_length, list(hypotheses))
 
 
@@ -162,6 +182,7 @@ def evaluate_translator(translator, references: dict, batch_size: int = 64,
                                       batch_size=batch_size, **translate_options)
     result = evaluate_translations(sources, hypotheses, [references[s] for s in sources],
                                    **({"buckets": buckets} if buckets else {}))
+    result.numbers_kept = numbers_kept(sources, hypotheses)
     if input_style == "names":
         result.names_kept = sum(bool(set(re.findall(r"\w+", s)) & names & set(
             re.findall(r"\w+", h))) for s, h in zip(sources, hypotheses, strict=True))

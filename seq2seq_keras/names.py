@@ -1,4 +1,4 @@
-"""Rare names, translated through a name the model knows, as TF ops.
+"""Rare names and numbers, translated through ones the model knows, as TF ops.
 
 A model trained on the corpus knows its names (Tom, Mary, Paris) and no other: the
 shipped Transformer spells a new one piece by piece and loses it ("Svetlana is a
@@ -28,6 +28,18 @@ nothing, does `sentences.tidy_typing` capitalize the words no training source ho
 so that they come here as names ("i met svetlana"); in a line with capitals, a new
 name typed in lower case ("I met svetlana.") is lost.
 
+Numbers go the same way. The models learned few of them (917 of the corpus' 185,000
+English sentences hold a digit) and garble the others: on the validation split the
+shipped Transformer turned "in 1814" into "en 184", "when he was 65" into "quand il
+avait dix-cinq ans" and "in 2003" into "en 19330 en 1930". So a number of two digits
+or more that stands alone (not part of `11:45`, `12,000` or `3.5`) is carried through
+one the corpus holds often and its French copies: a year-like four-digit number
+through `2013` (27 English sentences, copied in 26 French ones), any other through
+`100` (30, copied in 27). Every such number, not only those no training source holds:
+the model garbles numbers it saw a few times too (`65`, 5 sentences). One number of
+each kind per sentence; a second keeps its digits. A single digit stays (the models
+write `6 p.m.` as "six heures", as the references do).
+
 `tf_mask_names` and `tf_restore_names` are the one definition, run by
 `Translator.translate` (`inputs.SourceText`) and inside the export alike.
 """
@@ -38,10 +50,20 @@ import tensorflow as tf
 
 from .sentences import letter_runs
 
-__all__ = ["PLACEHOLDERS", "corpus_words", "tf_mask_names", "tf_restore_names"]
+__all__ = ["KINDS", "PLACEHOLDERS", "corpus_words", "tf_mask_names", "tf_restore_names"]
 
-# Names the corpus holds thousands of times, on both sides, which the models copy.
-PLACEHOLDERS = ("Tom", "Mary", "John", "Alice")
+# What is carried through a placeholder: `(pattern, placeholders, only_rare)`. A run
+# of the text that `pattern` matches whole is replaced by the first placeholder of its
+# kind that the sentence does not hold; with `only_rare`, only where no training
+# source holds its lower case. Names: ones the corpus holds thousands of times, on
+# both sides, which the models copy; numbers: see the module's docstring.
+KINDS = ((r"\p{Lu}\pL*", ("Tom", "Mary", "John", "Alice"), True),
+         (r"\p{Nd}{4}", ("2013",), False),
+         (r"\p{Nd}{2,3}|\p{Nd}{5,}", ("100",), False))
+PLACEHOLDERS = tuple(p for _, placeholders, _ in KINDS for p in placeholders)
+# The runs the kinds are looked for in: letters, and numbers with their inner `:.,`
+# (so that `11:45`, `12,000` and `3.5` are one run, which no kind matches).
+_RUNS = r"\p{Nd}+(?:[:.,]\p{Nd}+)*|\pL+"
 
 
 def corpus_words(sentences, batch_size: int = 10000) -> list[str]:
@@ -65,27 +87,37 @@ def _within_row(flags, runs):
 
 
 def tf_mask_names(sentences, known):
-    """`(batch,)` sentences -> `(sentences, names)`: each rare name replaced by a
-    placeholder, and `names (batch, len(PLACEHOLDERS))`, the name that placeholder
-    stands for in that sentence (`""`: not used).
+    """`(batch,)` sentences -> `(sentences, names)`: each rare name and each number
+    (`KINDS`) replaced by a placeholder, and `names (batch, len(PLACEHOLDERS))`, what
+    that placeholder stands for in that sentence (`""`: not used).
 
     Args:
         sentences: a string tensor, normalized sentences.
         known: `sentences.known_words(corpus_words(...))`.
     """
-    placeholders = tf.constant(PLACEHOLDERS)
-    count = len(PLACEHOLDERS)
-    runs = letter_runs(sentences)
+    runs = letter_runs(sentences, _RUNS)
     values, rows = runs.flat_values, runs.value_rowids()
-    batch = runs.nrows()
-    rare = (tf.strings.regex_full_match(values, r"\p{Lu}\pL*")
-            & tf.equal(known.lookup(tf.strings.lower(values, encoding="utf-8")), 0))
+    found = []
+    for pattern, placeholders, only_rare in KINDS:
+        rare = tf.strings.regex_full_match(values, pattern)
+        if only_rare:
+            rare &= tf.equal(known.lookup(tf.strings.lower(values, encoding="utf-8")), 0)
+        values, names = _mask_kind(values, rows, runs, rare, tf.constant(placeholders))
+        found.append(names)
+    return (tf.strings.reduce_join(runs.with_flat_values(values), axis=-1),
+            tf.concat(found, axis=1))
+
+
+def _mask_kind(values, rows, runs, rare, placeholders):
+    """`tf_mask_names` for one kind: `values` with its `rare` ones replaced by the
+    `placeholders` their sentence does not hold, and what each one stands for."""
+    count, batch = placeholders.shape[0], runs.nrows()
     # The placeholders a sentence does not hold, in order, come first in `free`.
     holds = tf.math.unsorted_segment_max(
         tf.cast(tf.equal(values[:, None], placeholders[None, :]), tf.int32), rows, batch) > 0
     free = tf.argsort(tf.cast(holds, tf.int32), axis=1, stable=True)
     spare = count - tf.reduce_sum(tf.cast(holds, tf.int32), axis=1)
-    rank = _within_row(rare, runs) - 1  # the how-manieth rare name of its sentence
+    rank = _within_row(rare, runs) - 1  # the how-manieth rare one of its sentence
     takes = rare & (rank < tf.gather(spare, rows))
     slot = tf.gather(tf.gather(free, rows), tf.clip_by_value(rank, 0, count - 1), batch_dims=1)
     masked = tf.where(takes, tf.gather(placeholders, slot), values)
@@ -93,14 +125,14 @@ def tf_mask_names(sentences, known):
     names = tf.tensor_scatter_nd_update(
         tf.fill(tf.stack([batch, count]), ""), tf.boolean_mask(where, takes),
         tf.boolean_mask(values, takes))
-    return tf.strings.reduce_join(runs.with_flat_values(masked), axis=-1), names
+    return masked, names
 
 
 def tf_restore_names(texts, names):
-    """`(batch,)` translations, with each placeholder that stood for a name in their
-    sentence (`names`, from `tf_mask_names`) replaced by that name."""
+    """`(batch,)` translations, with each placeholder that stood for a name or a number
+    in their sentence (`names`, from `tf_mask_names`) replaced by it."""
     placeholders = tf.constant(PLACEHOLDERS)
-    runs = letter_runs(texts)
+    runs = letter_runs(texts, _RUNS)
     values, rows = runs.flat_values, runs.value_rowids()
     row_names = tf.gather(names, rows)
     match = (tf.equal(values[:, None], placeholders[None, :])

@@ -64,25 +64,27 @@ def training_curves(ax_epochs, ax_seconds, histories: dict, key: str = "val_loss
             ax.legend()
 
 
-def bleu_by_length(ax, results: dict):
-    """Grouped bars of BLEU by source length, one colour per model.
+def bleu_by_length(ax, results: dict, metric: str = "bleu"):
+    """Grouped bars of BLEU (or `metric="chrf"`) by source length, one colour per model.
 
     Args:
         ax: a Matplotlib `Axes`.
         results: `{model name: by_length}`, each `by_length` as in
             `evaluation.Evaluation.summary()["by_length"]`: `{"1-5": {"bleu": ...,
-            "sentences": ...}, ...}`.
+            "chrf": ..., "sentences": ...}, ...}`.
+        metric: `"bleu"` or `"chrf"` (`by_length` written before 2026-12-05 has no
+            `"chrf"`).
     """
     buckets = list(dict.fromkeys(b for by_length in results.values() for b in by_length))
     width = 0.8 / max(len(results), 1)
     for k, (name, by_length) in enumerate(results.items()):
         ax.bar([i + k * width for i in range(len(buckets))],
-               [by_length.get(b, {}).get("bleu", 0.0) for b in buckets], width, label=name)
+               [by_length.get(b, {}).get(metric, 0.0) for b in buckets], width, label=name)
     counts = [max(r.get(b, {}).get("sentences", 0) for r in results.values()) for b in buckets]
     ax.set_xticks([i + width * (len(results) - 1) / 2 for i in range(len(buckets))],
                   [f"{b}\n({n})" for b, n in zip(buckets, counts, strict=True)])
     ax.set_xlabel("source words (sentences)")
-    ax.set_ylabel("BLEU")
+    ax.set_ylabel({"bleu": "BLEU", "chrf": "chrF"}[metric])
     ax.legend()
 
 

@@ -118,11 +118,12 @@ def known_words(words) -> tf.lookup.StaticHashTable:
         tf.constant(words, tf.string), tf.ones([len(words)], tf.int32)), default_value=0)
 
 
-def letter_runs(text):
+def letter_runs(text, pattern: str = r"\pL+"):
     """`(batch,)` strings -> ragged `(batch, pieces)`: each cut into runs of letters
-    (`\\pL+`) and the text between them, which `reduce_join` puts back together."""
+    (`\\pL+`, or what `pattern` matches) and the text between them, which
+    `reduce_join` puts back together."""
     return tf.strings.split(tf.strings.regex_replace(
-        text, r"(\pL+)", _PIECE + r"\1" + _PIECE), _PIECE)
+        text, f"({pattern})", _PIECE + r"\1" + _PIECE), _PIECE)
 
 
 def tf_tidy_typing(text, known=None, names=None):

@@ -28,6 +28,18 @@ so the weights are those of training: no second implementation of attention to
 drift from the first. Positions are sine and cosine waves (Vaswani et al. 2017), not
 a learned table: any source length can be encoded, so a sentence longer than any in
 training is translated, as with the LSTM.
+
+Why not keras-hub's `TransformerEncoder` / `TransformerDecoder` and
+`TokenAndPositionEmbedding` (their source read on 2026-12-05, docs/results.md): the
+decoder's cache is a buffer of the full length, `(batch, 2, max_length, heads,
+head_dim)`, written at an index with `slice_update` (the preallocated kind, which
+costs more here without XLA), its self- and cross-attention caches come both or
+neither, and what it returns changes with the arguments; its blocks are post-norm
+by default; `TokenAndPositionEmbedding` is a learned table of a fixed
+`sequence_length` that a longer input runs past; and keras-hub pins a
+tensorflow-text older than the 2.21.1 this package needs with TF 2.21. Keras' own
+`MultiHeadAttention` exposes its projections and `_compute_attention` (documented
+as the method to override), which is all a one-position step needs.
 """
 
 from __future__ import annotations

@@ -131,6 +131,29 @@ def test_rare_names_are_carried_through_a_placeholder_and_put_back():
         "Rasmus, Ingrid, Yusuf, Oleg et Boris."]
 
 
+def test_numbers_are_carried_through_a_placeholder_and_put_back():
+    sentences = ["Napoleon left Elba in 1815.", "Tom was 65 in 1999 and 70 in 2004.",
+                 "At 11:45, 12,000 people paid 3.5 dollars, 7 each.",
+                 "I paid 100 dollars for 30 eggs.", "In 2013 I was 40."]
+    # Every word known (no rare name), and the numbers too: it does not matter.
+    masked, numbers = tf_mask_names(tf.constant(sentences),
+                                    known_words(corpus_words(sentences) + ["65", "1815"]))
+    # Every number of two digits or more that stands alone, known or not: a year-like
+    # one through 2013, another through 100, one of each kind per sentence; times,
+    # grouped and decimal numbers and single digits stay; a sentence that holds the
+    # placeholder keeps its other numbers of that kind.
+    assert [m.decode() for m in masked.numpy()] == [
+        "Napoleon left Elba in 2013.", "Tom was 100 in 2013 and 70 in 2004.",
+        "At 11:45, 12,000 people paid 3.5 dollars, 7 each.", "I paid 100 dollars for 30 eggs.",
+        "In 2013 I was 100."]
+    restored = tf_restore_names(tf.constant([
+        "Napoléon a quitté l'île d'Elbe en 2013.", "Tom avait 100 ans en 2013 et 70 en 2004.",
+        "", "J'ai payé 100 dollars pour 30 œufs.", "En 2013, j'avais 100 ans. 2100"]), numbers)
+    assert [r.decode() for r in restored.numpy()] == [
+        "Napoléon a quitté l'île d'Elbe en 1815.", "Tom avait 65 ans en 1999 et 70 en 2004.",
+        "", "J'ai payé 100 dollars pour 30 œufs.", "En 2013, j'avais 40 ans. 2100"]
+
+
 @pytest.mark.parametrize("name", ["transformer", "en_fr"])
 def test_shipped_models_keep_a_name_they_never_saw(name):
     translator = s2s.load_translator(name)
