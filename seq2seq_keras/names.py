@@ -28,14 +28,14 @@ nothing, does `sentences.tidy_typing` capitalize the words no training source ho
 so that they come here as names ("i met svetlana"); in a line with capitals, a new
 name typed in lower case ("I met svetlana.") is lost.
 
-Numbers go the same way. The models learned few of them (917 of the corpus' 185,000
+Numbers go the same way. The models learned few of them (782 of the corpus' 115,329
 English sentences hold a digit) and garble the others: on the validation split the
 shipped Transformer turned "in 1814" into "en 184", "when he was 65" into "quand il
 avait dix-cinq ans" and "in 2003" into "en 19330 en 1930". So a number of two digits
 or more that stands alone (not part of `11:45`, `12,000` or `3.5`) is carried through
 one the corpus holds often and its French copies: a year-like four-digit number
-through `2013` (27 English sentences, copied in 26 French ones), any other through
-`100` (30, copied in 27). Every such number, not only those no training source holds:
+through `2013` (in 27 pairs of the corpus, copied in the French of 26), any other
+through `100` (30, copied in 27). Every such number, not only those no training source holds:
 the model garbles numbers it saw a few times too (`65`, 5 sentences). One number of
 each kind per sentence; a second keeps its digits. A single digit stays (the models
 write `6 p.m.` as "six heures", as the references do).
