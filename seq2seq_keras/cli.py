@@ -183,8 +183,8 @@ def _command(commands, name, help, run, model=False):
     if model:
         command.add_argument("--model", default=default_model_path(), type=model_path,
                              help="a folder written by `train`, or a shipped model's name "
-                             "(transformer, en_fr, blog_char); the default is the shipped "
-                             "Transformer")
+                             "(transformer, en_fr, subword_attention, blog_char); the default "
+                             "is the shipped Transformer")
     return command
 
 

@@ -27,13 +27,13 @@ DEFAULT_MODEL = "transformer"
 
 
 def default_model_path(name: str = DEFAULT_MODEL) -> str:
-    """Folder of a shipped model: `pretrained/NAME` (`transformer`, `en_fr`, `blog_char`)."""
+    """Folder of a shipped model: `pretrained/NAME` (the names: `model_path`)."""
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", name)
 
 
 def model_path(model: str | None = None) -> str:
-    """The folder of `model`: a path as given; a shipped model's name (`en_fr`,
-    `transformer`, `blog_char`) when no such folder exists here; `None`: the default."""
+    """The folder of `model`: a path as given; a shipped model's name (`transformer`,
+    `en_fr`, `subword_attention`, `blog_char`) if no such folder is here; `None`: the default."""
     if model is None:
         return default_model_path()
     if not os.path.isdir(model) and os.sep not in model and os.path.isdir(

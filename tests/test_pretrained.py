@@ -12,7 +12,8 @@ from seq2seq_keras.evaluation import split_references
 
 
 @pytest.mark.parametrize("name, preset", [("transformer", "transformer"),
-                                          ("en_fr", "word_attention")])
+                                          ("en_fr", "word_attention"),
+                                          ("subword_attention", "subword_attention")])
 def test_shipped_models_translate_as_published(name, preset):
     path = s2s.default_model_path(name)
     translator = s2s.load_translator(name)
@@ -49,6 +50,19 @@ def test_beam_search_that_stops_early_keeps_the_full_searchs_best(name):
     # It did stop early: some sentences had hypotheses cut short and scored out (most
     # beams finish by themselves; a cut is a batch that did not wait for a loop).
     assert sum((scores < -1e8).any() for _, scores in found) > 0
+
+
+def test_the_lstm_and_the_transformer_are_compared_on_the_same_pieces_and_pairs():
+    """Notebook 09 and the README set the two families side by side on the same data
+    and tokenizer: the shipped `subword_attention` LSTM and the Transformer must hold
+    the same SentencePiece models and read the same split."""
+    lstm, transformer = (s2s.load_translator(n) for n in ("subword_attention", "transformer"))
+    assert (lstm.config.architecture, transformer.config.architecture) == ("rnn", "transformer")
+    for side in ("source_vocab", "target_vocab"):
+        a, b = getattr(lstm, side), getattr(transformer, side)
+        assert a.level == b.level == "subword"
+        assert a.tokens == b.tokens and len(a) == 8_000
+    assert lstm.config.dataset == transformer.config.dataset
 
 
 def test_the_default_is_the_model_that_won_on_validation():

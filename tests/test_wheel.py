@@ -109,7 +109,8 @@ def test_wheel_installs_and_translates_without_the_source_tree(tmp_path):
         names = set(archive.namelist())
     shipped = [f"seq2seq_keras/pretrained/{model}/{name}" for model, names in
                (("en_fr", ("translator.json", "lexicon.json", "model.weights.f16.npz")),
-                ("transformer", ("translator.json", "model.weights.f16.npz")))
+                ("transformer", ("translator.json", "model.weights.f16.npz")),
+                ("subword_attention", ("translator.json", "model.weights.f16.npz")))
                for name in names]
     assert set(shipped) <= names, sorted(names)
     assert any(n.endswith(".dist-info/entry_points.txt") for n in names)
