@@ -2,7 +2,7 @@
 
     python scripts/clean_notebook.py NOTEBOOK CHECKOUT
 
-Drops TensorFlow's start-up noise from stream outputs (`seq2seq_keras.tf_logs`),
+Drops TensorFlow's start-up noise from stream outputs (`seq2seq_keras.apps.tf_logs`),
 removes streams left empty, and writes the checkout's path as `.` and temporary
 folders as `/tmp/...`, so that no machine's paths are stored. Records in the
 notebook's metadata (`"seq2seq_keras"`) the hash of its code cells (`code_hash`)
@@ -15,7 +15,7 @@ import json
 import re
 import sys
 
-from seq2seq_keras.tf_logs import is_noise
+from seq2seq_keras.apps.tf_logs import is_noise
 
 
 def code_hash(notebook: dict) -> str:

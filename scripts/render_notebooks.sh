@@ -3,7 +3,7 @@
 #   bash scripts/render_notebooks.sh                 # every notebook
 #   bash scripts/render_notebooks.sh 05_decoding     # some of them
 # TensorFlow's start-up lines are dropped from the stored outputs (the same filter as
-# the command line's, seq2seq_keras.tf_logs) and the checkout's and temporary folders'
+# the command line's, seq2seq_keras.apps.tf_logs) and the checkout's and temporary folders'
 # paths are shortened, so that a stored notebook shows what a reader needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -4,15 +4,12 @@
     translator = s2s.load_translator()      # the shipped default model
     translator.translate("I am cold.")
 
-Layers, lowest first (a module imports only from those before it):
-data, text, subwords, sentences, config, presets -> names -> inputs, datasets, unknown -> cells,
-attention, decoding -> beam, transformer -> losses -> models -> strategies, search ->
-saving -> translator -> evaluation, interactive, export, training, benchmark -> cli.
-
-The names below are imported on first use (PEP 562), so `import seq2seq_keras`
-and the command line's `--help` and `--version` do not start TensorFlow; the
-command line silences TensorFlow's start-up logs before anything imports it
-(see `tf_logs`).
+The subpackages are the layers, lowest first; a layer imports only those below it
+(tests/test_layers.py checks it): `text`, `data`, `layers`, `models`, `decoding`,
+`training`, `translation`, `apps`. `config`, `presets` and `pretrained` sit below
+them all; `plots` draws the notebooks' figures. The names below are imported on
+first use, so that `import seq2seq_keras` and `seq2seq-keras --help` do not start
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -23,63 +20,46 @@ __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
-    "BahdanauAttention": "attention",
-    "LuongAttention": "attention",
-    "CoupledLSTMCell": "cells",
-    "PeepholeLSTMCell": "cells",
     "Config": "config",
-    "DataConfig": "config",
-    "ModelConfig": "config",
-    "TrainingConfig": "config",
     "check_counts": "config",
-    "default_model_path": "config",
     "PRESETS": "presets",
     "get_preset": "presets",
-    "CorpusError": "data",
-    "Splits": "data",
-    "load_pairs": "data",
-    "normalize": "data",
-    "split_pairs": "data",
-    "encode_pairs": "datasets",
-    "make_dataset": "datasets",
-    "evaluate_translations": "evaluation",
-    "evaluate_translator": "evaluation",
-    "build_inference_models": "models",
-    "build_training_model": "models",
-    "Seq2Seq": "models",
-    "compile_model": "models",
-    "BeamSearch": "strategies",
-    "Greedy": "strategies",
-    "Sampling": "strategies",
-    "get_strategy": "strategies",
-    "split_sentences": "sentences",
-    "Vocabulary": "text",
-    "PreparedData": "training",
-    "prepare_data": "training",
-    "train": "training",
-    "LongSentenceWarning": "inputs",
-    "SentenceTooLongError": "inputs",
-    "Translator": "translator",
-    "load_translator": "translator",
-    "attention_alignments": "unknown",
-    "build_lexicon": "unknown",
-    "replace_unknown": "unknown",
+    "Vocabulary": "text.vocabulary",
+    "SentenceTooLongError": "text.inputs",
+    "LongSentenceWarning": "text.inputs",
+    "CorpusError": "data.corpus",
+    "load_pairs": "data.corpus",
+    "split_pairs": "data.corpus",
+    "encode_pairs": "data.datasets",
+    "make_dataset": "data.datasets",
+    "build_training_model": "models.rnn",
+    "build_inference_models": "models.rnn",
+    "Seq2Seq": "models.seq2seq",
+    "Greedy": "decoding.strategies",
+    "BeamSearch": "decoding.strategies",
+    "Sampling": "decoding.strategies",
+    "compile_model": "training.optimizer",
+    "prepare_data": "training.train",
+    "train": "training.train",
+    "Translator": "translation.translator",
+    "load_translator": "translation.translator",
+    "evaluate_translations": "translation.evaluation",
+    "evaluate_translator": "translation.evaluation",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+# The subpackages and modules reached as `s2s.NAME`.
+_MODULES = ("apps", "config", "data", "decoding", "layers", "models", "plots", "presets",
+            "pretrained", "text", "training", "translation")
+
+__all__ = ["__version__", *sorted(_EXPORTS), *_MODULES]
 
 
 def __getattr__(name: str):
-    """Import a public name, or a submodule (`s2s.decoding`), on first use."""
+    """Import a public name, or a subpackage (`s2s.decoding`), on first use."""
     if name in _EXPORTS:
         value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    elif not name.startswith("__"):
-        try:
-            value = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{name}":
-                raise
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 
 __all__ = ["Config", "DataConfig", "ModelConfig", "TrainingConfig", "CELLS", "RNN_OPTIONS",
-           "DEFAULT_ALPHA", "DEFAULT_MODEL", "default_model_path", "model_path", "check_counts"]
+           "DEFAULT_ALPHA", "DROP_PENALTY", "check_counts"]
 
 # The recurrent cells the model builder offers.
 CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
@@ -22,24 +21,9 @@ RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initial
 # (chrF, which weighs recall twice as much, rises a little further).
 DEFAULT_ALPHA = 1.6
 
-# The shipped model that `translate` uses when no model is given.
-DEFAULT_MODEL = "transformer"
-
-
-def default_model_path(name: str = DEFAULT_MODEL) -> str:
-    """Folder of a shipped model: `pretrained/NAME` (the names: `model_path`)."""
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "pretrained", name)
-
-
-def model_path(model: str | None = None) -> str:
-    """The folder of `model`: a path as given; a shipped model's name (`transformer`,
-    `en_fr`, `subword_attention`, `blog_char`) if no such folder is here; `None`: the default."""
-    if model is None:
-        return default_model_path()
-    if not os.path.isdir(model) and os.sep not in model and os.path.isdir(
-            default_model_path(model)):
-        return default_model_path(model)
-    return model
+# Taken off a beam-search hypothesis' score for each [UNK] that the repair drops
+# (`translation.repair`), chosen on the validation split (docs/results.md).
+DROP_PENALTY = 1.0
 
 
 @dataclasses.dataclass
@@ -49,10 +33,10 @@ class DataConfig:
 
     Attributes:
         level: `"char"` (the blog), `"word"` or `"subword"` (SentencePiece pieces, see
-            `subwords`; `max_source_tokens`, `max_target_tokens`: the models' sizes).
+            `text.subwords`; `max_source_tokens`, `max_target_tokens`: the models' sizes).
         data: corpus file; `None` is the shipped `data/fra-eng` corpus; or
             `"tfds:<name>/<config>"`, a TensorFlow Datasets translation dataset
-            (e.g. `"tfds:manythings_anki/fra-eng"`, see `tfds_builder`).
+            (e.g. `"tfds:manythings_anki/fra-eng"`, see `data.tfds_builder`).
         num_pairs: use the first `num_pairs` pairs of the corpus (`None`: all).
         sample_pairs: with `num_pairs`, draw the `num_pairs` pairs at random from the
             whole corpus (seeded by `split_seed`, corpus order kept) instead of taking
@@ -120,7 +104,7 @@ class ModelConfig:
 
     Attributes:
         architecture: `"rnn"` (the recurrent encoder-decoder of `models`) or
-            `"transformer"` (attention alone, `transformer`: `units` is its width,
+            `"transformer"` (attention alone, `models.transformer`: `units` is its width,
             `num_layers` its blocks per side, `num_heads` and `ff_dim` below).
         num_heads: attention heads of a Transformer (they must divide `units`).
         ff_dim: width of a Transformer block's feed-forward layer.
@@ -288,7 +272,7 @@ _OWNER = {f.name: part for part, cls in PARTS.items() for f in dataclasses.field
 class Config:
     """Everything that defines a model and its training run, in three parts: `dataset`
     (a `DataConfig`), `model` (a `ModelConfig`) and `training` (a `TrainingConfig`).
-    How a trained model decodes is the `Strategy` stored beside it (`strategies`).
+    How a trained model decodes is the `Strategy` stored beside it (`decoding.strategies`).
 
     Saved with every trained model, so that loading rebuilds the same layers. Built and
     read by the parts' flat field names: `Config(level="word", units=128)`, `config.units`
@@ -314,6 +298,21 @@ class Config:
                 raise ValueError(f"unknown Config fields in {part!r}: {sorted(unknown)}")
             setattr(self, part, cls(**{**given, **{key: value for key, value in fields.items()
                                                    if _OWNER.get(key) == part}}))
+
+    def __getattr__(self, field):
+        # Only for names that are not attributes: the parts' flat field names
+        # (`config.units` is `config.model.units`).
+        part = _OWNER.get(field)
+        if part is None or part not in self.__dict__:
+            raise AttributeError(f"Config has no field {field!r}")
+        return getattr(self.__dict__[part], field)
+
+    def __setattr__(self, field, value):
+        part = _OWNER.get(field)
+        if part is None:
+            super().__setattr__(field, value)
+        else:
+            setattr(getattr(self, part), field, value)
 
     def validate(self) -> None:
         """Check every part again (fields set since): a `ValueError` names the bad one."""
@@ -367,16 +366,6 @@ class Config:
     def __repr__(self) -> str:
         parts = ", ".join(f"{part}={getattr(self, part)!r}" for part in PARTS)
         return f"Config(name={self.name!r}, {parts})"
-
-
-def _forward(field: str, part: str) -> property:
-    return property(lambda self: getattr(getattr(self, part), field),
-                    lambda self, value: setattr(getattr(self, part), field, value),
-                    doc=f"`config.{part}.{field}`")
-
-
-for _field, _part in _OWNER.items():  # config.units reads and sets config.model.units
-    setattr(Config, _field, _forward(_field, _part))
 
 
 def check_counts(**counts) -> None:

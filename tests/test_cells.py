@@ -73,9 +73,9 @@ LAYERS = {
              lstm_step, 2),
     "gru": (lambda: keras.layers.GRU(UNITS, return_sequences=True, return_state=True),
             gru_step, 1),
-    "peephole": (lambda: keras.layers.RNN(s2s.PeepholeLSTMCell(UNITS), return_sequences=True,
+    "peephole": (lambda: keras.layers.RNN(s2s.layers.PeepholeLSTMCell(UNITS), return_sequences=True,
                                           return_state=True), peephole_step, 2),
-    "cifg": (lambda: keras.layers.RNN(s2s.CoupledLSTMCell(UNITS), return_sequences=True,
+    "cifg": (lambda: keras.layers.RNN(s2s.layers.CoupledLSTMCell(UNITS), return_sequences=True,
                                       return_state=True), cifg_step, 2),
 }
 
@@ -109,7 +109,7 @@ def test_variant_cells_have_fewer_or_more_weights_than_lstm():
     assert counts == {"lstm": lstm, "peephole": lstm + 3 * UNITS, "cifg": lstm * 3 // 4}
 
 
-@pytest.mark.parametrize("cell", [s2s.PeepholeLSTMCell, s2s.CoupledLSTMCell])
+@pytest.mark.parametrize("cell", [s2s.layers.PeepholeLSTMCell, s2s.layers.CoupledLSTMCell])
 def test_cells_serialize_and_keep_unit_forget_bias(cell):
     layer = keras.layers.RNN(cell(UNITS, kernel_regularizer="l2"), name="rnn")
     layer(np.zeros((1, 2, FEATURES), "float32"))

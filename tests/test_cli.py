@@ -8,8 +8,8 @@ import sys
 import pytest
 
 import seq2seq_keras as s2s
-from seq2seq_keras.cli import _parser, main
-from seq2seq_keras.tf_logs import is_noise
+from seq2seq_keras.apps.cli import _parser, main
+from seq2seq_keras.apps.tf_logs import is_noise
 
 # What TensorFlow 2.21 printed on this 2-core machine with no GPU, before the filter.
 START_UP_NOISE = [
@@ -57,8 +57,8 @@ def test_translate_prints_nothing_on_stderr_unless_asked():
     assert result.returncode == 0, result.stderr
     assert result.stdout == s2s.load_translator().translate("I am cold.", beam_width=4) + "\n"
     assert result.stderr == ""
-    # --verbose (or SEQ2SEQ_KERAS_TF_LOGS=1) keeps TensorFlow's own lines.
-    for args, env in ((["--verbose", "translate", "Hi."], None),
+    # --tf-logs (or SEQ2SEQ_KERAS_TF_LOGS=1) keeps TensorFlow's own lines.
+    for args, env in ((["--tf-logs", "translate", "Hi."], None),
                       (["translate", "Hi."], {"SEQ2SEQ_KERAS_TF_LOGS": "1"})):
         verbose = _cli(args, env=env)
         assert verbose.returncode == 0 and any(is_noise(line) for line in
@@ -77,7 +77,7 @@ def test_version_and_help_show_the_real_values(capsys):
     commands = _parser()._subparsers._group_actions[0].choices
     translate = " ".join(commands["translate"].format_help().split())
     # argparse wraps a long path across lines: compare without whitespace.
-    assert s2s.default_model_path() in "".join(translate.split())
+    assert s2s.pretrained.model_path() in "".join(translate.split())
     # The decoding default is the model's own strategy; the help says what it is for
     # the shipped models, and that is what they store.
     assert "the model's own decoding strategy" in translate and "beam search, width 4" in translate
@@ -86,25 +86,25 @@ def test_version_and_help_show_the_real_values(capsys):
     evaluate = " ".join(commands["evaluate"].format_help().split())
     assert f"shipped model: {shipped.alpha}, decoding.DEFAULT_ALPHA" in evaluate
     assert f"shipped model: {shipped.drop_penalty}, unknown.DROP_PENALTY" in evaluate
-    assert (shipped.alpha, shipped.drop_penalty) == (s2s.decoding.DEFAULT_ALPHA,
-                                                     s2s.unknown.DROP_PENALTY)
+    assert (shipped.alpha, shipped.drop_penalty) == (s2s.config.DEFAULT_ALPHA,
+                                                     s2s.config.DROP_PENALTY)
 
 
 def test_load_translator_without_a_path_is_the_shipped_default():
     translator = s2s.load_translator()
     assert translator.config.name == "transformer"
     assert translator.translate("Go.", beam_width=4) == s2s.load_translator(
-        s2s.default_model_path()).translate("Go.", beam_width=4)
+        s2s.pretrained.model_path()).translate("Go.", beam_width=4)
 
 
 @pytest.mark.slow
 def test_ten_thousand_piped_lines_come_out_in_order():
-    translator = s2s.load_translator(s2s.default_model_path("blog_char"))
+    translator = s2s.load_translator(s2s.pretrained.model_path("blog_char"))
     sources = ["Go.", "I am cold.", "Hi!", "Who is he?", "Run!", "I won!", "Stop!", "Help!",
                "Tom is tired. He is sleeping.", ""]
     expected = {s: translator.translate(s, "greedy") for s in sources}
     lines = [sources[(i * 7) % len(sources)] for i in range(10_000)]
-    result = _cli(["translate", "--model", s2s.default_model_path("blog_char"),
+    result = _cli(["translate", "--model", s2s.pretrained.model_path("blog_char"),
                    "--beam-width", "1"], stdin="".join(f"{line}\n" for line in lines))
     assert result.returncode == 0, result.stderr[-2000:]
     outputs = result.stdout.split("\n")
@@ -116,9 +116,9 @@ def test_ten_thousand_piped_lines_come_out_in_order():
 def test_lexicon_of_a_model_that_cannot_use_one_is_a_clear_error(capsys):
     # `blog_char` writes no [UNK] to replace and has no attention to align with:
     # one line naming the model and what it is, no file written beside it.
-    before = sorted(os.listdir(s2s.default_model_path("blog_char")))
+    before = sorted(os.listdir(s2s.pretrained.model_path("blog_char")))
     assert main(["lexicon", "--model", "blog_char"]) == 2
     error = capsys.readouterr().err
     assert "a lexicon is for word-level models with attention; " in error
     assert "blog_char is char level (" in error and "attention=None" in error
-    assert sorted(os.listdir(s2s.default_model_path("blog_char"))) == before
+    assert sorted(os.listdir(s2s.pretrained.model_path("blog_char"))) == before

@@ -28,14 +28,14 @@ def test_every_field_lives_in_one_part_and_reads_flat():
     c.units = 64  # a flat write changes the part
     assert c.model.units == 64 and s2s.Config(**c.fields()) == c
     built = s2s.Config(name="word_attention", dataset=c.dataset, model=c.model,
-                       training=s2s.TrainingConfig(**nested["training"]))
+                       training=s2s.config.TrainingConfig(**nested["training"]))
     assert built == c
 
 
 @pytest.mark.parametrize("model", ["en_fr", "blog_char", "transformer"])
 def test_shipped_artefacts_in_the_flat_form_load(model):
     # Written before the split: every field at the top level of translator.json.
-    path = os.path.join(s2s.default_model_path(model), "translator.json")
+    path = os.path.join(s2s.pretrained.model_path(model), "translator.json")
     with open(path, encoding="utf-8") as handle:
         flat = json.load(handle)["config"]
     c = s2s.Config.from_dict(flat)

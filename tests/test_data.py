@@ -7,13 +7,13 @@ import seq2seq_keras as s2s
 
 
 def test_normalize_spaces_invisibles_apostrophes():
-    assert s2s.normalize("Vraiment\u202f?") == "Vraiment ?"
-    assert s2s.normalize("Quoi\u00a0!\u2009Non") == "Quoi ! Non"
-    assert s2s.normalize("co\u00adop\u200bé") == "coopé"
-    assert s2s.normalize("J\u2019ai  faim. ") == "J'ai faim."
+    assert s2s.text.normalize("Vraiment\u202f?") == "Vraiment ?"
+    assert s2s.text.normalize("Quoi\u00a0!\u2009Non") == "Quoi ! Non"
+    assert s2s.text.normalize("co\u00adop\u200bé") == "coopé"
+    assert s2s.text.normalize("J\u2019ai  faim. ") == "J'ai faim."
     # NFC: a decomposed "é" becomes the single code point.
-    assert s2s.normalize("e\u0301t\u00e9") == "\u00e9t\u00e9"
-    assert s2s.normalize(" \t ") == ""
+    assert s2s.text.normalize("e\u0301t\u00e9") == "\u00e9t\u00e9"
+    assert s2s.text.normalize(" \t ") == ""
 
 
 def test_shipped_corpus_starts_like_the_blog():

@@ -18,7 +18,8 @@ from conftest import write_corpus
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from seq2seq_keras.data import CorpusError, load_pairs, normalize
+from seq2seq_keras.data import CorpusError, load_pairs
+from seq2seq_keras.text import normalize
 
 # Modest runs: the whole file takes seconds. No example database: the counterexamples
 # found are pinned with `@example` instead (hypothesis still caches Unicode tables in

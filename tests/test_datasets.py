@@ -3,7 +3,7 @@ import pytest
 
 import seq2seq_keras as s2s
 from seq2seq_keras import data
-from seq2seq_keras.datasets import load_splits
+from seq2seq_keras.data import load_splits
 from seq2seq_keras.text import END_ID, START_ID
 
 PAIRS = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Who?", "Qui ?"),

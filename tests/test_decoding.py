@@ -4,7 +4,8 @@ import pytest
 import tensorflow as tf
 
 import seq2seq_keras as s2s
-from seq2seq_keras import beam, decoding
+from seq2seq_keras import decoding
+from seq2seq_keras.decoding import beam
 from seq2seq_keras.text import END_ID, START_ID
 
 
@@ -187,14 +188,15 @@ def test_translator_searches_trace_once_and_agree(tiny_config):
 
 def test_strategies_are_objects_that_carry_their_options(tiny_config):
     beam = s2s.BeamSearch(beam_width=3, alpha=0.5, drop_penalty=2.0)
-    assert s2s.get_strategy(beam.get_config()) == beam
-    assert s2s.get_strategy("beam") == s2s.BeamSearch() and beam.n_best == 3
-    assert s2s.get_strategy({"name": "sampling", "seed": 4}) == s2s.Sampling(seed=4)
+    assert s2s.decoding.get_strategy(beam.get_config()) == beam
+    assert s2s.decoding.get_strategy("beam") == s2s.BeamSearch() and beam.n_best == 3
+    assert s2s.decoding.get_strategy({"name": "sampling", "seed": 4}) == s2s.Sampling(seed=4)
     for bad, match in ((lambda: s2s.BeamSearch(0), "beam_width"),
                        (lambda: s2s.BeamSearch(alpha=-1), "alpha"),
                        (lambda: s2s.Sampling(temperature=0), "temperature"),
-                       (lambda: s2s.get_strategy("nucleus"), "unknown decoding strategy"),
-                       (lambda: s2s.get_strategy({"name": "greedy", "width": 2}), "width")):
+                       (lambda: s2s.decoding.get_strategy("nucleus"), "unknown decoding strategy"),
+                       (lambda: s2s.decoding.get_strategy({"name": "greedy", "width": 2}),
+                        "width")):
         with pytest.raises(ValueError, match=match):
             bad()
     keras.utils.set_random_seed(7)

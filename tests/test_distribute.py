@@ -23,7 +23,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import numpy as np
 import seq2seq_keras as s2s
-strategy = s2s.training.get_strategy(sys.argv[2])
+strategy = s2s.training.get_distribution(sys.argv[2])
 if os.environ.get("STALL"):
     # Stand still at the third batch of the second epoch, so that the test can kill
     # every worker at the same point, mid-epoch, as a lost machine would stop them.
@@ -35,10 +35,10 @@ if os.environ.get("STALL"):
             if self.epoch == 1 and batch == 2:
                 open(os.path.join(sys.argv[1], "stalled"), "w").close()
                 time.sleep(600)
-    s2s.training.EpochTimer = Stall
+    s2s.training.callbacks.EpochTimer = Stall
 config = s2s.get_preset("quick").replace(num_pairs=400, epochs=2)
-result = s2s.train(config, sys.argv[1], verbose=0, strategy=strategy)
-np.savez(sys.argv[1] + "/weights.npz", *result.translator.model.get_weights())
+result = s2s.train(config, sys.argv[1], verbose=0, distribution=strategy)
+np.savez(sys.argv[1] + "/weights.npz", *result.artefact.model.get_weights())
 print(json.dumps({"replicas": strategy.num_replicas_in_sync,
                   "val_loss": result.history["val_loss"], "epoch": result.history["epoch"]}))
 """
@@ -173,4 +173,4 @@ def test_unknown_strategy_name_lists_the_known_ones():
     import seq2seq_keras as s2s
 
     with pytest.raises(ValueError, match="'default', 'mirrored' or 'multi-worker'"):
-        s2s.training.get_strategy("parameter-server")
+        s2s.training.get_distribution("parameter-server")

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 import seq2seq_keras as s2s
-from seq2seq_keras.cli import main
-from seq2seq_keras.export import tf_detokenize, tf_normalize, tf_tokenize
+from seq2seq_keras.apps import benchmark
+from seq2seq_keras.apps.cli import main
 from seq2seq_keras.text import END_ID, PAD_ID, UNK_ID
+from seq2seq_keras.text.normalize import tf_normalize
+from seq2seq_keras.text.vocabulary import tf_detokenize, tf_tokenize
 
 SENTENCES = ["I am cold.", "Where's the station?", "Tom's well-known (really) 3.5 km away!",
              "Hé\u202f: ça va\u00a0?", "J\u2019ai  faim", "", "   ", "unknownword zzz",
@@ -27,16 +29,16 @@ def test_tf_text_ops_match_the_python_ones():
         vocab = s2s.Vocabulary.build(SENTENCES, level=level)
         tokens = tf_tokenize(tf_normalize(tf.constant(SENTENCES)), level).to_list()
         assert [[t.decode() for t in row] for row in tokens] == [
-            vocab.tokenize(s2s.normalize(s)) for s in SENTENCES]
+            vocab.tokenize(s2s.text.normalize(s)) for s in SENTENCES]
     words = [["J'", "ai", "froid", "."], ["«", "Oui", "»", ",", "dit", "-", "il", "(", "là", ")"]]
     joined = tf_detokenize(tf.ragged.constant(words), "word").numpy()
-    assert [j.decode() for j in joined] == [s2s.text.detokenize_words(w) for w in words]
+    assert [j.decode() for j in joined] == [s2s.text.vocabulary.detokenize_words(w) for w in words]
 
 
 def test_a_lone_word_piece_adds_no_space_in_python_or_the_export():
     # The shipped Transformer wrote "J'ai rencontré  Fambada" for "I MET ZELDA": a
     # lone `▁` piece before a word. Both decoders keep one space between words.
-    from seq2seq_keras.export import Serving
+    from seq2seq_keras.translation.export import Serving
 
     translator = s2s.load_translator()
     vocab = translator.target_vocab
@@ -108,7 +110,7 @@ def test_export_translates_like_python_without_the_package(tmp_path, tiny_config
     # `bench --export` times this export, and finds it gives translate's strings.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", s2s.LongSentenceWarning)
-        rows = s2s.benchmark.export_speed(translator, inputs, batch=len(inputs),
+        rows = benchmark.export_speed(translator, inputs, batch=len(inputs),
                                           export_dir=export_dir)
     assert [row["same_strings"] for row in rows] == [None, None, True]
     assert rows[2]["path"] == "exported SavedModel, " + translator.strategy.describe()
@@ -125,7 +127,7 @@ def test_shipped_model_export_equals_translate_on_1000_test_sentences(tmp_path, 
     and a few an emoji or another script, each model's default strategy."""
     import random
 
-    from seq2seq_keras.evaluation import split_references
+    from seq2seq_keras.translation.evaluation import split_references
 
     translator = s2s.load_translator(name)
     sources = [s for s in split_references(translator.config, "test") if translator.fits(s)]
@@ -167,19 +169,19 @@ def test_graph_pipeline_gives_the_shipped_models_their_training_ids(name):
     import numpy as np
     import tensorflow as tf
 
-    from seq2seq_keras.export import Serving
+    from seq2seq_keras.translation.export import Serving
 
     translator = s2s.load_translator(name)
     serving = Serving(translator)
     with gzip.open(s2s.data.default_corpus_path(), "rt", encoding="utf-8") as handle:
         columns = [line.rstrip("\n").split("\t") for line in handle]
     sources = [c[0] for c in columns]
-    targets = [s2s.normalize(c[1]) for c in columns]
+    targets = [s2s.text.normalize(c[1]) for c in columns]
     source_vocab, target_vocab = translator.source_vocab, translator.target_vocab
     for start in range(0, len(columns), 20_000):
         batch = sources[start:start + 20_000]
         ids = serving.encode(tf_normalize(tf.constant(batch))).to_list()
-        expected = [source_vocab.encode(s2s.normalize(s)) for s in batch]
+        expected = [source_vocab.encode(s2s.text.normalize(s)) for s in batch]
         differ = [(s, e, i) for s, e, i in zip(batch, expected, ids, strict=True) if e != i]
         assert not differ, f"{len(differ)} sources differ, e.g. {differ[:2]}"
         encoded = [target_vocab.encode(t, add_start_end=True)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import seq2seq_keras as s2s
-from seq2seq_keras.cli import main
-from seq2seq_keras.interactive import repl, translate_stream, translation_record
+from seq2seq_keras.apps.cli import main
+from seq2seq_keras.apps.interactive import repl, translate_stream, translation_record
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _session(translator, lines):
     return out
 
 
-TOO_LONG = "x" * (s2s.translator.MAX_SENTENCE_CHARACTERS + 1)
+TOO_LONG = "x" * (s2s.text.MAX_SENTENCE_CHARACTERS + 1)
 
 
 def test_repl_survives_bad_input_and_runs_commands(translator):

@@ -74,7 +74,7 @@ def test_inference_graphs_share_layers_and_match_teacher_forcing(variant, tiny_c
     source[1, 3:] = 0  # a padded source: attention must ignore the padding
     logits = model({"encoder_inputs": source, "decoder_inputs": target})
     expected = keras.ops.convert_to_numpy(keras.ops.softmax(logits))
-    state = s2s.decoding.encode(encoder_model, source)
+    state = s2s.models.encode(encoder_model, source)
     config = tiny_config.replace(**VARIANTS[variant])
     units = 16 if config.bidirectional else 8
     per_layer = 1 if config.cell == "gru" else 2

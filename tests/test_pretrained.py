@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 import seq2seq_keras as s2s
-from seq2seq_keras.evaluation import split_references
+from seq2seq_keras.translation.evaluation import split_references
 
 
 @pytest.mark.parametrize("name, preset", [("transformer", "transformer"),
                                           ("en_fr", "word_attention"),
                                           ("subword_attention", "subword_attention")])
 def test_shipped_models_translate_as_published(name, preset):
-    path = s2s.default_model_path(name)
+    path = s2s.pretrained.model_path(name)
     translator = s2s.load_translator(name)
     assert translator.config.name == preset
     # Its own decoding strategy, which `translate`, the CLI and the REPL use.
@@ -69,14 +69,14 @@ def test_the_default_is_the_model_that_won_on_validation():
     """The Transformer is the default because it beat the word model on the
     validation split on clean, typed and capital input (docs/results.md); the word
     model stays available by name."""
-    assert s2s.default_model_path() == s2s.default_model_path("transformer")
+    assert s2s.pretrained.model_path() == s2s.pretrained.model_path("transformer")
     assert s2s.load_translator().config.architecture == "transformer"
     assert s2s.load_translator("en_fr").config.name == "word_attention"
 
 
 def test_shipped_lexicon_is_the_one_its_model_learns():
-    from seq2seq_keras.datasets import load_splits
-    from seq2seq_keras.unknown import learn_lexicon
+    from seq2seq_keras.data import load_splits
+    from seq2seq_keras.training.lexicon import learn_lexicon
 
     translator = s2s.load_translator("en_fr")
     shipped = dict(translator.lexicon)
@@ -93,13 +93,13 @@ def test_shipped_blog_char_model_loads_by_name(tmp_path, monkeypatch):
     # A folder of that name here is the user's own, and wins over the shipped one.
     monkeypatch.chdir(tmp_path)
     (tmp_path / "blog_char").mkdir()
-    assert s2s.config.model_path("blog_char") == "blog_char"
+    assert s2s.pretrained.model_path("blog_char") == "blog_char"
     with pytest.raises(FileNotFoundError, match="blog_char is not a saved translator"):
         s2s.load_translator("blog_char")
 
 
 def test_compiled_greedy_equals_the_reference_loop_on_the_shipped_models():
-    root = os.path.dirname(s2s.default_model_path())
+    root = os.path.dirname(s2s.pretrained.model_path())
     for name in ("transformer", "en_fr", "blog_char"):
         translator = s2s.load_translator(os.path.join(root, name))
         sources = [s for s in split_references(translator.config, "test")
@@ -110,7 +110,7 @@ def test_compiled_greedy_equals_the_reference_loop_on_the_shipped_models():
 
 
 def test_cli_evaluate_passes_length_normalization_to_beam_search(tmp_path, capsys):
-    from seq2seq_keras.cli import main
+    from seq2seq_keras.apps.cli import main
 
     words = {}
     for alpha in (0.0, 2.0):
@@ -128,7 +128,7 @@ def test_cli_evaluate_passes_length_normalization_to_beam_search(tmp_path, capsy
 
 
 def test_the_default_transformer_explains_its_translations():
-    from seq2seq_keras.interactive import translation_record
+    from seq2seq_keras.apps.interactive import translation_record
 
     translator = s2s.load_translator()
     assert translator.has_attention and "transformer, 3+3 blocks of 256" in repr(translator)
@@ -146,9 +146,9 @@ def test_the_default_model_keeps_names_it_never_saw():
     (`names.py`) the Transformer kept none of them."""
     translator = s2s.load_translator()
     references = split_references(translator.config, "validation")
-    renamed = s2s.evaluation.with_new_names(references)
+    renamed = s2s.translation.evaluation.with_new_names(references)
     assert len(renamed) > 100
-    for old, new in s2s.evaluation.NEW_NAMES.items():
+    for old, new in s2s.translation.evaluation.NEW_NAMES.items():
         pairs = {s: r for s, r in renamed.items() if re.search(rf"\b({'|'.join(new)})\b", s)}
         assert len(pairs) > 20, old  # a man's name where Tom was, a woman's for Mary
         for source, refs in pairs.items():
@@ -168,7 +168,8 @@ def test_shipped_models_keep_the_numbers_of_the_validation_split(name):
     translator = s2s.load_translator(name)
     references = split_references(translator.config, "validation")
     sources = [s for s in references if re.search(r"\d\d", s)]
-    assert s2s.evaluation.numbers_kept(sources, translator.translate(sources)) == (10, 10)
+    kept = s2s.translation.evaluation.numbers_kept(sources, translator.translate(sources))
+    assert kept == (10, 10)
     # Typed in lower case or in capitals, the same.
     for sentence in ("tom retired when he was 65", "NAPOLEON WAS BANISHED TO ELBA IN 1814"):
         number = re.search(r"\d+", sentence).group()

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seq2seq_keras as s2s
-from seq2seq_keras.datasets import load_splits
-from seq2seq_keras.names import corpus_words, tf_mask_names, tf_restore_names
-from seq2seq_keras.sentences import (
+from seq2seq_keras.data import load_splits
+from seq2seq_keras.text.placeholders import corpus_words, tf_mask_names, tf_restore_names
+from seq2seq_keras.text.sentences import (
     end_sentence,
     join_sentences,
     known_words,

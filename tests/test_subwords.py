@@ -54,7 +54,7 @@ def test_whole_words_restore_names_in_typed_input(corpus):
     english = s2s.Vocabulary.build(corpus[0], level="subword", max_tokens=800)
     words = english.whole_words()
     assert "Tom" in words and "tom" not in words
-    assert s2s.sentences.tidy_typing("tom is here", words) == "Tom is here"
+    assert s2s.text.tidy_typing("tom is here", words) == "Tom is here"
 
 
 @pytest.mark.parametrize("texts, size, message", [

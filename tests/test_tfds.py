@@ -8,7 +8,7 @@ tfds = pytest.importorskip("tensorflow_datasets")
 from conftest import write_corpus  # noqa: E402
 
 import seq2seq_keras as s2s  # noqa: E402
-from seq2seq_keras import tfds_builder, tfds_reader  # noqa: E402
+from seq2seq_keras.data import tfds_builder, tfds_reader  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
 

@@ -12,7 +12,7 @@ import tensorflow as tf
 from conftest import write_corpus
 
 import seq2seq_keras as s2s
-from seq2seq_keras.cli import main
+from seq2seq_keras.apps.cli import main
 
 PAIRS = [("Go.", "Va !"), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Who?", "Qui ?"),
          ("Wow!", "Ça alors !"), ("I see.", "Je comprends."), ("Help!", "À l'aide !")]
@@ -94,7 +94,7 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
     # and exit code 1; a sentence longer than the training ones is translated, with
     # a note on stderr.
     import io
-    too_long, long = "x" * (s2s.translator.MAX_SENTENCE_CHARACTERS + 1), "x" * 500
+    too_long, long = "x" * (s2s.text.MAX_SENTENCE_CHARACTERS + 1), "x" * 500
     monkeypatch.setattr("sys.stdin", io.StringIO(f"Go.\n{too_long}\nHi.\n{long}\n"))
     assert main(["translate", "--model", output, "--beam-width", "1"]) == 1
     captured = capsys.readouterr()

@@ -9,7 +9,6 @@ import pytest
 import tensorflow as tf
 
 import seq2seq_keras as s2s
-from seq2seq_keras import decoding
 
 
 def tiny(**changes):
@@ -24,7 +23,7 @@ def test_cached_step_equals_full_recomputation_token_for_token(tie):
     model = s2s.build_training_model(tiny(tie_embeddings=tie), 30, 40)
     seq2seq = s2s.Seq2Seq(model)
     source = np.array([[5, 6, 7, 8, 0], [9, 10, 11, 0, 0]], np.int32)
-    blog_step = decoding.make_step(seq2seq.decoder_model)  # probabilities, as the blog's
+    blog_step = s2s.models.make_step(seq2seq.decoder_model)  # probabilities, as the blog's
     state = blog_state = seq2seq.encode(source)
     prefix = np.full((2, 1), s2s.text.START_ID, np.int32)
     for _ in range(7):
@@ -86,19 +85,19 @@ def test_tied_output_layer_is_the_target_embedding_transposed():
 
 
 def test_warmup_schedule_rises_then_falls():
-    schedule = s2s.transformer.WarmupSchedule(1e-3, warmup=100)
+    schedule = s2s.training.WarmupSchedule(1e-3, warmup=100)
     rates = [float(schedule(step)) for step in (0, 49, 99, 399, 9999)]
     assert rates[0] < rates[1] < rates[2] == pytest.approx(1e-3)
     assert rates[3] == pytest.approx(5e-4) and rates[4] == pytest.approx(1e-4)
 
     # With `decay`: the same rise, then a straight line to 0 at step 1,000 (steps
     # count from 1), and 0 after it.
-    schedule = s2s.transformer.WarmupSchedule(1e-3, warmup=100, decay=1000)
+    schedule = s2s.training.WarmupSchedule(1e-3, warmup=100, decay=1000)
     rates = [float(schedule(step)) for step in (49, 99, 549, 998, 999, 5000)]
     assert rates[0] == pytest.approx(5e-4) and rates[1] == pytest.approx(1e-3)
     assert rates[2] == pytest.approx(5e-4) and rates[3] == pytest.approx(1e-3 / 900)
     assert rates[4] == rates[5] == 0.0
-    assert s2s.transformer.WarmupSchedule(**schedule.get_config()).decay == 1000
+    assert s2s.training.WarmupSchedule(**schedule.get_config()).decay == 1000
 
 
 @pytest.mark.slow
@@ -110,7 +109,7 @@ def test_trained_transformer_translates_saves_and_explains(tmp_path):
         embedding_dim=None)
     result = s2s.train(config, str(tmp_path / "model"), verbose=0)
     assert result.history["val_loss"][-1] < result.history["val_loss"][0]
-    translator = result.translator
+    translator = s2s.Translator(**vars(result.artefact))
     sources = ["Go.", "I won!", "Who ran?", "", "Help me. Hurry."]
     greedy = translator.translate(sources, "greedy")
     # The compiled searches run the cached step; the blog's loop runs it too.

@@ -26,7 +26,7 @@ def test_input_rules(translator):
     assert translator.translate("   \u202f") == ""
     assert translator.translate(["", "Go."])[0] == ""
     assert isinstance(translator.translate("☃☃ unknown ☃"), str)
-    limit = s2s.translator.MAX_SENTENCE_CHARACTERS
+    limit = s2s.text.MAX_SENTENCE_CHARACTERS
     with pytest.raises(s2s.SentenceTooLongError, match=f"{limit:,}"):
         translator.translate(["Go.", "x" * (limit + 1)])
     with pytest.raises(s2s.SentenceTooLongError):
@@ -137,7 +137,7 @@ def test_loading_a_missing_model_says_what_to_do(tmp_path):
 
 
 def test_the_default_strategy_is_saved_and_old_artefacts_still_load(translator, tmp_path):
-    from seq2seq_keras.cli import main
+    from seq2seq_keras.apps.cli import main
 
     path = str(tmp_path / "model")
     translator.strategy = s2s.BeamSearch(3, alpha=0.8)

@@ -11,9 +11,11 @@ import pytest
 import tensorflow as tf
 
 import seq2seq_keras as s2s
-from seq2seq_keras.evaluation import evaluate_translations, split_references
 from seq2seq_keras.text import START_ID, UNK, pad_ids
-from seq2seq_keras.unknown import attention_alignments, build_lexicon, replace_unknown, written
+from seq2seq_keras.text.vocabulary import written
+from seq2seq_keras.training.lexicon import attention_alignments, build_lexicon
+from seq2seq_keras.translation.evaluation import evaluate_translations, split_references
+from seq2seq_keras.translation.repair import replace_unknown
 
 PAIRS = [
     ("I like the keyboard.", "J'aime le clavier."),
@@ -231,7 +233,7 @@ def test_the_searchs_alignments_are_the_attention_of_its_outputs(width):
 
 def _whole_penalties(difference):
     """Whether a score `difference` is a whole number (>= 0) of `DROP_PENALTY`."""
-    count = difference / s2s.unknown.DROP_PENALTY
+    count = difference / s2s.config.DROP_PENALTY
     return round(count) >= 0 and abs(count - round(count)) < 1e-4
 
 
@@ -264,7 +266,7 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
 
 
 def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
-    from seq2seq_keras.cli import main
+    from seq2seq_keras.apps.cli import main
 
     config = tiny_config.replace(level="word", embedding_dim=8, attention="luong",
                                  max_target_tokens=60, num_pairs=300)
@@ -272,10 +274,10 @@ def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
     prepared = s2s.prepare_data(config)
     train, source, target = prepared.splits.train, prepared.source_vocab, prepared.target_vocab
     alignments = attention_alignments(train, source, target,
-                                      result.translator.seq2seq.attention_model)
+                                      s2s.Seq2Seq(result.artefact.model).attention_model)
     expected = build_lexicon(train, source, target, alignments=alignments)
     assert sum(alignments.values()) > 100
-    assert expected and result.translator.lexicon == expected
+    assert expected and result.artefact.lexicon == expected
     assert expected != build_lexicon(train, source, target)
     assert s2s.load_translator(str(tmp_path / "model")).lexicon == expected
     # `seq2seq-keras lexicon` learns it again for a saved model (e.g. one trained
@@ -290,7 +292,7 @@ def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):
 
 
 def test_cli_keeps_unknown_words_on_request(capsys):
-    from seq2seq_keras.cli import main
+    from seq2seq_keras.apps.cli import main
 
     assert main(["translate", "--model", "en_fr", "I need a keyboard.", "--beam-width", "1"]) == 0
     replaced = capsys.readouterr().out
@@ -301,7 +303,7 @@ def test_cli_keeps_unknown_words_on_request(capsys):
 
 
 def test_cli_evaluate_passes_the_drop_penalty(tmp_path, capsys):
-    from seq2seq_keras.cli import main
+    from seq2seq_keras.apps.cli import main
 
     hypotheses, penalties = {}, {}
     for penalty in ("0", None):
@@ -312,7 +314,7 @@ def test_cli_evaluate_passes_the_drop_penalty(tmp_path, capsys):
                      *extra]) == 0
         penalties[penalty] = json.loads(capsys.readouterr().out)["drop_penalty"]
         hypotheses[penalty] = path.read_text(encoding="utf-8").splitlines()
-    assert penalties == {"0": 0.0, None: s2s.unknown.DROP_PENALTY}
+    assert penalties == {"0": 0.0, None: s2s.config.DROP_PENALTY}
     # Some translations that left a word out give way to another hypothesis.
     changed = [k for k, (a, b) in enumerate(zip(hypotheses["0"], hypotheses[None],
                                                 strict=True)) if a != b]

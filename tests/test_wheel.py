@@ -145,8 +145,8 @@ def test_wheel_installs_and_translates_without_the_source_tree(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = ("import json, os, seq2seq_keras as s2s; "
-              "print(json.dumps([s2s.__file__, s2s.default_model_path(), "
-              "sorted(os.listdir(s2s.default_model_path()))]))")
+              "print(json.dumps([s2s.__file__, s2s.pretrained.model_path(), "
+              "sorted(os.listdir(s2s.pretrained.model_path()))]))")
     package_file, model_path, model_files = json.loads(
         _run([python, "-c", script], elsewhere, env).stdout.strip().splitlines()[-1])
     installed = [os.path.realpath(d) + os.sep for d in site_dirs]
@@ -160,13 +160,13 @@ def test_wheel_installs_and_translates_without_the_source_tree(tmp_path):
     result = _run([str(venv / "bin" / "seq2seq-keras"), "translate", SENTENCE], elsewhere, env)
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].strip(), result.stdout
-    expected = s2s.load_translator(s2s.default_model_path()).translate(SENTENCE, beam_width=4)
+    expected = s2s.load_translator(s2s.pretrained.model_path()).translate(SENTENCE, beam_width=4)
     assert lines[0] == expected  # "J'ai froid." with the shipped model
     assert "froid" in lines[0]
 
     # The Python API of the installed copy.
     script = ("import seq2seq_keras as s2s; "
-              "print(s2s.load_translator(s2s.default_model_path()).translate('Go.'))")
+              "print(s2s.load_translator(s2s.pretrained.model_path()).translate('Go.'))")
     output = _run([python, "-c", script], elsewhere, env).stdout.strip()
     assert output and len(output.splitlines()) == 1, output
 
