@@ -36,8 +36,10 @@ from seq2seq_keras.text.normalize import tf_normalize
 from seq2seq_keras.text.placeholders import tf_mask_names, tf_restore_names
 from seq2seq_keras.text.sentences import tf_join_sentences, tf_sentences
 from seq2seq_keras.text.vocabulary import PAD_ID, UNK, UNK_ID, tf_detokenize, tf_tokenize, written
+from seq2seq_keras.translation.repair import penalized_ranking
 
 __all__ = ["export_translator", "Serving"]
+
 
 class Serving(tf.Module):
     """What the export runs, as a `tf.Module` over a `Translator`'s vocabularies and
@@ -155,10 +157,9 @@ class Serving(tf.Module):
             tf.gather(source_tokens, tf.repeat(tf.range(batch), n)),
             tf.ragged.boolean_mask(tf.gather(self.target_tokens, flat), keep),
             tf.ragged.boolean_mask(tf.reshape(alignments, tf.shape(flat)), keep))
-        # Ranked again as `rerank` does (in float64, as Python; equals keep their order).
-        penalized = (tf.cast(scores, tf.float64) - self.drop_penalty
-                     * tf.cast(tf.reshape(drops, tf.shape(scores)), tf.float64))
-        best = tf.math.top_k(penalized, k=1).indices[:, 0]
+        _, order = penalized_ranking(scores, tf.reshape(drops, tf.shape(scores)),
+                                     self.drop_penalty)
+        best = order[:, 0]
         return tf_detokenize(tf.gather(tokens, tf.range(batch) * n + best),
                              self.level)
 

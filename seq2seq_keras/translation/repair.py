@@ -24,7 +24,7 @@ from seq2seq_keras.text.normalize import normalize
 from seq2seq_keras.text.sentences import known_words
 from seq2seq_keras.text.vocabulary import UNK, Vocabulary, pad_ids, written
 
-__all__ = ["Repair", "replace_unknown", "output_texts", "rerank"]
+__all__ = ["Repair", "replace_unknown", "output_texts", "rerank", "penalized_ranking"]
 
 # Punctuation that ends a clause: a comma just before one (or at either end of the
 # sentence) is stranded.
@@ -200,10 +200,23 @@ def rerank(found, sentences, source_vocab: Vocabulary, target_vocab: Vocabulary,
     texts, drops = output_texts([sentences[k] for k, _ in flat],
                                 [(h[0], h[2]) if repair else h[0] for _, h in flat],
                                 source_vocab, target_vocab, repair, batch_size)
-    scored = iter([(text, float(h[1]) - drop_penalty * dropped) for (_, h), text, dropped
-                   in zip(flat, texts, drops, strict=True)])
-    return [[("", 0.0)] if best is None else
-            sorted((next(scored) for _ in best), key=lambda pair: -pair[1])
-            for best in found]
+    ranked = iter([])
+    if flat:  # every sentence has the search's n hypotheses
+        n = len(next(best for best in found if best is not None))
+        penalized, order = penalized_ranking(
+            np.reshape([h[1] for _, h in flat], (-1, n)), np.reshape(drops, (-1, n)),
+            drop_penalty)
+        penalized = penalized.numpy()
+        ranked = iter([[(texts[row * n + i], float(penalized[row, i])) for i in indices]
+                       for row, indices in enumerate(order.numpy())])
+    return [[("", 0.0)] if best is None else next(ranked) for best in found]
+
+
+def penalized_ranking(scores, drops, drop_penalty: float):
+    """`(batch, n)` hypothesis scores, less `drop_penalty` per `[UNK]` dropped (float64,
+    as Python computes), and each row's hypotheses best first (equals keep their
+    order): the ranking of `rerank` and of the export's graph."""
+    penalized = tf.cast(scores, tf.float64) - drop_penalty * tf.cast(drops, tf.float64)
+    return penalized, tf.argsort(penalized, axis=-1, direction="DESCENDING", stable=True)
 
 
