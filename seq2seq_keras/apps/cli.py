@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 
 from seq2seq_keras import __version__
@@ -38,11 +39,12 @@ def _train(args) -> int:
             raise ValueError(f"--set takes FIELD=VALUE, got {assignment!r}")
         try:
             overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON (or a number too long to read)
             overrides[key] = value  # a bare string: --set cell=gru
     config = get_preset(args.preset).replace(**overrides)
     result = train(config, args.output, skip_malformed=args.skip_malformed,
-                   verbose=args.verbose, distribution=args.distribution, init_from=args.init_from)
+                   verbose=args.verbose, distribution=args.distribution, init_from=args.init_from,
+                   restart=args.restart)
     print(f"saved to {args.output}")
     for key, value in result.metrics.items():
         print(f"  {key}: {value}")
@@ -81,7 +83,7 @@ KEEP_UNKNOWN_HELP = ("show the model's [UNK] words instead of replacing them thr
 
 
 def _translate(args) -> int:
-    from seq2seq_keras.apps.interactive import repl, translate_stream
+    from seq2seq_keras.apps.interactive import read_lines, repl, translate_stream
     from seq2seq_keras.translation.translator import load_translator
 
     translator = load_translator(args.model)
@@ -94,7 +96,9 @@ def _translate(args) -> int:
         return repl(translator, strategy=strategy)
     # One output line per input line, always; notes and refusals go to stderr.
     return translate_stream(
-        translator, args.sentences or sys.stdin, write=functools.partial(print, flush=True),
+        translator, args.sentences or (read_lines(sys.stdin.buffer)
+                                       if hasattr(sys.stdin, "buffer") else sys.stdin),
+        write=functools.partial(print, flush=True),
         note=functools.partial(print, file=sys.stderr),
         progress=args.stderr if args.stderr.isatty() and not args.sentences else None,
         batch_size=args.batch_size, strategy=strategy,
@@ -222,6 +226,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--init-from", metavar="MODEL_DIR",
                        help="start from this saved model's weights (same architecture and "
                        "vocabularies), e.g. to train on with --set learning_rate=1e-4")
+    train.add_argument("--restart", action="store_true",
+                       help="discard an interrupted run in --output (its backup/ folder) "
+                       "instead of resuming it")
     train.add_argument("--skip-malformed", action="store_true",
                        help="skip malformed corpus lines (their count is reported)")
     train.add_argument("--distribution", default="default",
@@ -302,18 +309,49 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run the command line with `argv` (default: `sys.argv[1:]`); return the exit code."""
+    """Run the command line with `argv` (default: `sys.argv[1:]`); return the exit code.
+
+    Bad input (a missing or damaged model, a malformed corpus, a bad option value, a
+    folder that cannot be written) prints one line naming it and exits with 2; with
+    `SEQ2SEQ_KERAS_DEBUG=1` the traceback is shown instead. A closed stdout (`| head`)
+    ends quietly with 141, Ctrl-C with 130, after the lines already written.
+    """
     from seq2seq_keras.apps.tf_logs import quiet_stderr
 
     args = _parser().parse_args(argv)
     with quiet_stderr(enabled=not args.tf_logs) as args.stderr:
         try:
             return args.run(args)
-        except (FileNotFoundError, ValueError) as error:
-            # Bad input (a missing model, a malformed corpus, a bad option value): one
-            # clear line, not a traceback.
-            print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print(file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            # The reader is gone: send what Python still flushes at exit nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        except Exception as error:
+            message = _user_error(error)
+            if message is None or os.environ.get("SEQ2SEQ_KERAS_DEBUG"):
+                raise
+            print(f"seq2seq-keras {args.command}: error: {message}", file=sys.stderr)
             return 2
+
+
+def _user_error(error: Exception) -> str | None:
+    """One line for an error that bad input causes, `None` for a bug (a traceback)."""
+    if isinstance(error, (ValueError, FileNotFoundError)):
+        return _shortened(str(error))
+    if isinstance(error, OSError):  # a folder that is a file, or not writable; a full disk
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+    if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
+        return ("out of memory: the model or batch is too large for this machine; "
+                "use a smaller --units or --batch-size")
+    return None
+
+
+def _shortened(message: str, limit: int = 1000) -> str:
+    """`message` cut to `limit` characters: an error may quote a huge bad value."""
+    return message if len(message) <= limit else message[:limit] + "... (cut)"
 
 
 if __name__ == "__main__":
