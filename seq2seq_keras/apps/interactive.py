@@ -61,12 +61,14 @@ def _chunks(lines, lines_per_chunk: int):
     chunk, size = [], 0
     for line in lines:
         length = len(line) if isinstance(line, str) else 0
-        if chunk and (len(chunk) == lines_per_chunk
-                      or size + length > _CHARACTERS_PER_CHUNK):
+        if chunk and size + length > _CHARACTERS_PER_CHUNK:
             yield chunk
             chunk, size = [], 0
         chunk.append(line)
         size += length
+        if len(chunk) == lines_per_chunk:  # written before the next line is read
+            yield chunk
+            chunk, size = [], 0
     if chunk:
         yield chunk
 
