@@ -21,7 +21,7 @@ pytest.importorskip("starlette", reason="the serve extra: pip install -e '.[serv
 from starlette.testclient import TestClient  # noqa: E402
 
 from seq2seq_keras.apps import serve  # noqa: E402
-from seq2seq_keras.apps.cli import main  # noqa: E402
+from seq2seq_keras.apps.cli import _parser, main  # noqa: E402
 from seq2seq_keras.text.inputs import MAX_SENTENCE_CHARACTERS  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -241,6 +241,15 @@ def test_names_and_hosts():
         serve.create_app({"default": object()})
     with pytest.raises(ValueError, match="max_queue must be a positive integer"):
         serve.Batcher(len, max_queue=0)
+
+
+def test_the_command_line_defaults_are_the_servers():
+    args = _parser().parse_args(["serve"])
+    assert (args.host, args.port) == (serve.DEFAULT_HOST, serve.DEFAULT_PORT)
+    assert (args.max_batch, args.max_queue) == (serve.MAX_BATCH, serve.MAX_QUEUE)
+    assert args.max_wait_ms / 1000 == serve.MAX_WAIT_SECONDS and not args.access_log
+    args = _parser().parse_args(["serve", "--model", "blog_char", "--model", "runs/x"])
+    assert [serve.model_name(m) for m in args.model] == ["blog_char", "x"]
 
 
 def test_serving_beyond_loopback_warns_of_no_authentication(tmp_path, capfd):

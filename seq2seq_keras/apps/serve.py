@@ -69,8 +69,9 @@ from seq2seq_keras.text.inputs import (
     SentenceTooLongError,
 )
 
-__all__ = ["serve", "create_app", "Batcher", "Overloaded", "model_name", "DEFAULT_PORT",
-           "MAX_BODY_BYTES", "MAX_INSTANCES", "MAX_EXPLAIN_CHARACTERS"]
+__all__ = ["serve", "create_app", "load_models", "Batcher", "Overloaded", "model_name",
+           "is_loopback", "DEFAULT_PORT", "MAX_BODY_BYTES", "MAX_INSTANCES",
+           "MAX_EXPLAIN_CHARACTERS"]
 
 DEFAULT_HOST = "127.0.0.1"
 # TensorFlow Serving's REST port, so that a client moves between the two unchanged.
