@@ -184,7 +184,13 @@ def _lexicon(args) -> int:
 
 
 def _serve(args) -> int:
-    from seq2seq_keras.apps.serve import serve
+    try:
+        from seq2seq_keras.apps.serve import serve
+    except ModuleNotFoundError as error:
+        if error.name not in ("starlette", "uvicorn"):
+            raise
+        raise ValueError(f"serve needs {error.name}, which is not installed: "
+                         "pip install 'seq2seq-keras[serve]'") from None
 
     if args.max_wait_ms < 0:
         raise ValueError(f"--max-wait-ms must be >= 0, got {args.max_wait_ms}")
