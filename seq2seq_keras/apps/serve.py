@@ -54,6 +54,7 @@ import sys
 import time
 import warnings
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -623,8 +624,6 @@ def serve(models, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         The exit code: 0 once stopped by SIGTERM or Ctrl-C (after the requests in
         flight are answered), 1 if the server could not start.
     """
-    import uvicorn
-
     note = note or functools.partial(print, file=sys.stderr, flush=True)
     if not is_loopback(host):
         note(f"warning: serving on {host}, not loopback, with no authentication: anyone who "
