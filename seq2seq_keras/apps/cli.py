@@ -3,6 +3,7 @@
     seq2seq-keras train --preset blog_char --output runs/blog_char
     seq2seq-keras translate "Go." "I am cold."
     echo "Thank you." | seq2seq-keras translate --model runs/blog_char
+    seq2seq-keras serve --model transformer --model en_fr    # http://127.0.0.1:8501/
 
 Nothing here imports TensorFlow at module level: `main` first sets up the filter
 that keeps TensorFlow's start-up noise off stderr (`apps.tf_logs`), then each command
@@ -186,6 +187,23 @@ def _lexicon(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    try:
+        from seq2seq_keras.apps.serve import serve
+    except ModuleNotFoundError as error:
+        if error.name not in ("starlette", "uvicorn"):
+            raise
+        raise ValueError(f"serve needs {error.name}, which is not installed: "
+                         "pip install 'seq2seq-keras[serve]'") from None
+
+    if args.max_wait_ms < 0:
+        raise ValueError(f"--max-wait-ms must be >= 0, got {args.max_wait_ms}")
+    return serve(args.model or [model_path()], host=args.host, port=args.port,
+                 max_batch=args.max_batch, max_wait=args.max_wait_ms / 1000,
+                 max_queue=args.max_queue, access_log=args.access_log,
+                 note=functools.partial(print, file=args.stderr, flush=True))
+
+
 def _command(commands, name, help, run, model=False):
     """A subcommand with defaults in its help, and `--model` if it reads a model."""
     command = commands.add_parser(name, help=help,
@@ -305,6 +323,24 @@ def _parser() -> argparse.ArgumentParser:
     export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
                       "strings to French", _export, model=True)
     export.add_argument("--output", required=True, help="a new folder for the SavedModel")
+
+    serve = _command(commands, "serve", "translate over HTTP (TensorFlow Serving's REST API) "
+                     "and from a web page; requests that arrive together are batched", _serve)
+    serve.add_argument("--model", action="append", type=model_path, metavar="NAME_OR_DIR",
+                       help="a shipped model's name or a folder written by `train`; repeat "
+                       "to serve several, each under its name (the folder's basename), the "
+                       "first also as `default`; none: the shipped Transformer")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on; anything but loopback is reachable from "
+                       "other machines, with no authentication")
+    serve.add_argument("--port", type=int, default=8501, help="TCP port (TensorFlow Serving's)")
+    serve.add_argument("--max-batch", type=int, default=64,
+                       help="sentences of concurrent requests merged into one translate call")
+    serve.add_argument("--max-wait-ms", type=float, default=5.0,
+                       help="how long a request waits for others to batch with")
+    serve.add_argument("--max-queue", type=int, default=256,
+                       help="requests waiting per model; past it, 503 with Retry-After")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     return parser
 
 
