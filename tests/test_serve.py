@@ -187,7 +187,7 @@ def test_a_long_paragraph_is_split_before_it_is_refused(translator, monkeypatch)
     calls = []
     monkeypatch.setattr(translator, "translate",
                         lambda texts: calls.append(texts) or [str(len(t)) for t in texts])
-    paragraph = "Go. " * (MAX_SENTENCE_CHARACTERS // 4 + 10)
+    paragraph = "I am cold, tired and hungry. " * (MAX_SENTENCE_CHARACTERS // 29 + 10)
     with TestClient(serve.create_app({"blog_char": translator})) as client:
         response = client.post(PREDICT, json={"instances": ["Go.", paragraph]})
         assert response.json() == {"predictions": ["3", str(len(paragraph))]}

@@ -201,6 +201,6 @@ def load_translator(path: str | None = None) -> Translator:
     model's name (`pretrained.model_path`); `None`: the shipped default model."""
     folder = model_path(path)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"no model folder {quoted(folder)}: give a folder written by "
+        raise FileNotFoundError(f"no model folder {quoted(folder, 300)}: give a folder written by "
                                 f"`train`, or a shipped model's name: {', '.join(NAMES)}")
     return Translator.load(folder)
