@@ -78,6 +78,7 @@ class DataConfig:
 
     def validate(self) -> None:
         """Raise `ValueError` naming the first bad value."""
+        _check_types(self)
         if self.level not in ("char", "word", "subword"):
             raise ValueError("level must be 'char', 'word' or 'subword', got "
                              f"level={self.level!r}")
@@ -151,6 +152,7 @@ class ModelConfig:
 
     def validate(self) -> None:
         """Raise `ValueError` naming the first bad value."""
+        _check_types(self)
         _positive(self, "units", "num_heads", "ff_dim", "attention_dim")
         _positive(self, "embedding_dim", optional=True)
         if self.architecture not in ("rnn", "transformer"):
@@ -232,6 +234,7 @@ class TrainingConfig:
 
     def validate(self) -> None:
         """Raise `ValueError` naming the first bad value."""
+        _check_types(self)
         _positive(self, "batch_size", "epochs", "sort_window")
         if not 0 <= self.label_smoothing < 1:
             raise ValueError("label_smoothing must be in [0, 1), got "
@@ -261,7 +264,39 @@ def _positive(part, *fields, optional=False) -> None:
         if not (optional and value is None) and (
                 isinstance(value, bool) or not isinstance(value, int) or value <= 0):
             raise ValueError(f"{field} must be a positive integer{' or None' * optional}, "
-                             f"got {field}={value!r}")
+                             f"got {field}={quoted(value)}")
+        if value is not None and value > MAXIMUM.get(field, value):
+            raise ValueError(f"{field} must be at most {MAXIMUM[field]:,} (config.MAXIMUM), "
+                             f"got {field}={value:,}")
+
+
+# Upper bounds that keep a config (typed, or read from a model folder) within what one
+# machine can build and decode: a model of these sizes has well under a billion weights.
+MAXIMUM = {"units": 4096, "embedding_dim": 4096, "attention_dim": 4096, "ff_dim": 16384,
+           "num_heads": 64, "max_source_length": 10_000, "max_target_length": 10_000,
+           "max_source_tokens": 1_000_000, "max_target_tokens": 1_000_000,
+           "batch_size": 65_536, "num_pairs": 10**9, "epochs": 100_000}
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
+          "dict": (dict,), "None": (type(None),)}
+
+
+def _check_types(part) -> None:
+    """Raise `ValueError` for a field whose value is not of its declared type (a JSON
+    string where a number belongs: `--set learning_rate=fast`)."""
+    for field in dataclasses.fields(part):
+        names = [name.strip() for name in str(field.type).split("|")]
+        value = getattr(part, field.name)
+        allowed = tuple(kind for name in names for kind in _TYPES[name])
+        if not isinstance(value, allowed) or (isinstance(value, bool) and "bool" not in names):
+            raise ValueError(f"{field.name} must be {' or '.join(names)}, got "
+                             f"{field.name}={quoted(value)}")
+
+
+def quoted(value, limit: int = 60) -> str:
+    """`repr(value)`, cut to `limit` characters: an error quotes the bad value, not
+    megabytes of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # The parts of a `Config`, by attribute name, and the part that holds each field.

@@ -66,7 +66,8 @@ def test_translate_prints_nothing_on_stderr_unless_asked():
     # Real errors still show.
     missing = _cli(["translate", "--model", "/nonexistent", "Hi."])
     assert missing.returncode == 2
-    assert missing.stderr.startswith("seq2seq-keras translate: error: /nonexistent is not")
+    assert missing.stderr.startswith("seq2seq-keras translate: error: no model folder "
+                                     "'/nonexistent'")
 
 
 def test_version_and_help_show_the_real_values(capsys):

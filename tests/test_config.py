@@ -55,7 +55,7 @@ def test_get_preset_returns_a_copy():
     ({"cell": "transformer"}, "cell must be one of"),
     ({"learning_rate": -1.0}, "learning_rate must be positive"),
     ({"embedding_dim": 0}, "embedding_dim must be a positive integer or None"),
-    ({"units": True}, "units must be a positive integer, got units=True"),
+    ({"units": True}, "units must be int, got units=True"),
     ({"warmup_steps": 100, "lr_decay": 0.5}, "give warmup_steps or lr_decay, not both"),
     ({"decay_steps": 500}, "decay_steps=500 needs warmup_steps, below it"),
     ({"warmup_steps": 100, "decay_steps": 100}, "decay_steps=100 needs warmup_steps"),

@@ -109,7 +109,11 @@ def test_cli_train_then_translate(tmp_path, corpus, capsys, monkeypatch):
 
 def test_cli_reports_a_missing_model(capsys, tmp_path):
     assert main(["translate", "--model", str(tmp_path / "none"), "Go."]) == 2
-    assert "is not a saved translator" in capsys.readouterr().err
+    assert "no model folder" in capsys.readouterr().err
+    # A mistyped name lists the shipped ones.
+    assert main(["translate", "--model", "transformr", "Go."]) == 2
+    error = capsys.readouterr().err
+    assert "no model folder 'transformr'" in error and "en_fr" in error and "transformer" in error
 
 
 def test_prepare_data_resolves_lengths_and_vocabularies():

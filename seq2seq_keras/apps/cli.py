@@ -3,6 +3,7 @@
     seq2seq-keras train --preset blog_char --output runs/blog_char
     seq2seq-keras translate "Go." "I am cold."
     echo "Thank you." | seq2seq-keras translate --model runs/blog_char
+    seq2seq-keras serve --model transformer --model en_fr    # http://127.0.0.1:8501/
 
 Nothing here imports TensorFlow at module level: `main` first sets up the filter
 that keeps TensorFlow's start-up noise off stderr (`apps.tf_logs`), then each command
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 
 from seq2seq_keras import __version__
@@ -38,11 +40,12 @@ def _train(args) -> int:
             raise ValueError(f"--set takes FIELD=VALUE, got {assignment!r}")
         try:
             overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON (or a number too long to read)
             overrides[key] = value  # a bare string: --set cell=gru
     config = get_preset(args.preset).replace(**overrides)
     result = train(config, args.output, skip_malformed=args.skip_malformed,
-                   verbose=args.verbose, distribution=args.distribution, init_from=args.init_from)
+                   verbose=args.verbose, distribution=args.distribution, init_from=args.init_from,
+                   restart=args.restart)
     print(f"saved to {args.output}")
     for key, value in result.metrics.items():
         print(f"  {key}: {value}")
@@ -81,7 +84,7 @@ KEEP_UNKNOWN_HELP = ("show the model's [UNK] words instead of replacing them thr
 
 
 def _translate(args) -> int:
-    from seq2seq_keras.apps.interactive import repl, translate_stream
+    from seq2seq_keras.apps.interactive import read_lines, repl, translate_stream
     from seq2seq_keras.translation.translator import load_translator
 
     translator = load_translator(args.model)
@@ -94,7 +97,9 @@ def _translate(args) -> int:
         return repl(translator, strategy=strategy)
     # One output line per input line, always; notes and refusals go to stderr.
     return translate_stream(
-        translator, args.sentences or sys.stdin, write=functools.partial(print, flush=True),
+        translator, args.sentences or (read_lines(sys.stdin.buffer)
+                                       if hasattr(sys.stdin, "buffer") else sys.stdin),
+        write=functools.partial(print, flush=True),
         note=functools.partial(print, file=sys.stderr),
         progress=args.stderr if args.stderr.isatty() and not args.sentences else None,
         batch_size=args.batch_size, strategy=strategy,
@@ -182,6 +187,23 @@ def _lexicon(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    try:
+        from seq2seq_keras.apps.serve import serve
+    except ModuleNotFoundError as error:
+        if error.name not in ("starlette", "uvicorn"):
+            raise
+        raise ValueError(f"serve needs {error.name}, which is not installed: "
+                         "pip install 'seq2seq-keras[serve]'") from None
+
+    if args.max_wait_ms < 0:
+        raise ValueError(f"--max-wait-ms must be >= 0, got {args.max_wait_ms}")
+    return serve(args.model or [model_path()], host=args.host, port=args.port,
+                 max_batch=args.max_batch, max_wait=args.max_wait_ms / 1000,
+                 max_queue=args.max_queue, access_log=args.access_log,
+                 note=functools.partial(print, file=args.stderr, flush=True))
+
+
 def _command(commands, name, help, run, model=False):
     """A subcommand with defaults in its help, and `--model` if it reads a model."""
     command = commands.add_parser(name, help=help,
@@ -222,6 +244,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--init-from", metavar="MODEL_DIR",
                        help="start from this saved model's weights (same architecture and "
                        "vocabularies), e.g. to train on with --set learning_rate=1e-4")
+    train.add_argument("--restart", action="store_true",
+                       help="discard an interrupted run in --output (its backup/ folder) "
+                       "instead of resuming it")
     train.add_argument("--skip-malformed", action="store_true",
                        help="skip malformed corpus lines (their count is reported)")
     train.add_argument("--distribution", default="default",
@@ -298,22 +323,71 @@ def _parser() -> argparse.ArgumentParser:
     export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
                       "strings to French", _export, model=True)
     export.add_argument("--output", required=True, help="a new folder for the SavedModel")
+
+    serve = _command(commands, "serve", "translate over HTTP (TensorFlow Serving's REST API) "
+                     "and from a web page; requests that arrive together are batched", _serve)
+    serve.add_argument("--model", action="append", type=model_path, metavar="NAME_OR_DIR",
+                       help="a shipped model's name or a folder written by `train`; repeat "
+                       "to serve several, each under its name (the folder's basename), the "
+                       "first also as `default`; none: the shipped Transformer")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on; anything but loopback is reachable from "
+                       "other machines, with no authentication")
+    serve.add_argument("--port", type=int, default=8501, help="TCP port (TensorFlow Serving's)")
+    serve.add_argument("--max-batch", type=int, default=64,
+                       help="sentences of concurrent requests merged into one translate call")
+    serve.add_argument("--max-wait-ms", type=float, default=5.0,
+                       help="how long a request waits for others to batch with")
+    serve.add_argument("--max-queue", type=int, default=256,
+                       help="requests waiting per model; past it, 503 with Retry-After")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     return parser
 
 
 def main(argv=None) -> int:
-    """Run the command line with `argv` (default: `sys.argv[1:]`); return the exit code."""
+    """Run the command line with `argv` (default: `sys.argv[1:]`); return the exit code.
+
+    Bad input (a missing or damaged model, a malformed corpus, a bad option value, a
+    folder that cannot be written) prints one line naming it and exits with 2; with
+    `SEQ2SEQ_KERAS_DEBUG=1` the traceback is shown instead. A closed stdout (`| head`)
+    ends quietly with 141, Ctrl-C with 130, after the lines already written.
+    """
     from seq2seq_keras.apps.tf_logs import quiet_stderr
 
     args = _parser().parse_args(argv)
     with quiet_stderr(enabled=not args.tf_logs) as args.stderr:
         try:
             return args.run(args)
-        except (FileNotFoundError, ValueError) as error:
-            # Bad input (a missing model, a malformed corpus, a bad option value): one
-            # clear line, not a traceback.
-            print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
+        except KeyboardInterrupt:
+            print(file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            # The reader is gone: send what Python still flushes at exit nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141
+        except Exception as error:
+            message = _user_error(error)
+            if message is None or os.environ.get("SEQ2SEQ_KERAS_DEBUG"):
+                raise
+            print(f"seq2seq-keras {args.command}: error: {message}", file=sys.stderr)
             return 2
+
+
+def _user_error(error: Exception) -> str | None:
+    """One line for an error that bad input causes, `None` for a bug (a traceback)."""
+    if isinstance(error, (ValueError, FileNotFoundError)):
+        return _shortened(str(error))
+    if isinstance(error, OSError):  # a folder that is a file, or not writable; a full disk
+        return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+    if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
+        return ("out of memory: the model or batch is too large for this machine; "
+                "use a smaller --units or --batch-size")
+    return None
+
+
+def _shortened(message: str, limit: int = 1000) -> str:
+    """`message` cut to `limit` characters: an error may quote a huge bad value."""
+    return message if len(message) <= limit else message[:limit] + "... (cut)"
 
 
 if __name__ == "__main__":

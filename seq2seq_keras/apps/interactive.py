@@ -9,15 +9,68 @@ Both follow `Translator`'s input rules: a line may hold several sentences.
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import json
 import time
 import warnings
 
 from seq2seq_keras.decoding.strategies import BeamSearch
-from seq2seq_keras.text.inputs import LongSentenceWarning, SentenceTooLongError
+from seq2seq_keras.text.inputs import MAX_TEXT_CHARACTERS, LongSentenceWarning, SentenceTooLongError
 
-__all__ = ["repl", "translate_stream", "translation_record", "help_text"]
+__all__ = ["repl", "translate_stream", "translation_record", "help_text", "read_lines",
+           "UnreadLine"]
+
+# A chunk of the stream, translated as one call, holds at most this many characters.
+_CHARACTERS_PER_CHUNK = 200_000
+
+
+@dataclasses.dataclass
+class UnreadLine:
+    """A line of input that could not be read as text, and why (`read_lines`)."""
+
+    reason: str
+
+
+def read_lines(stream, max_characters: int = MAX_TEXT_CHARACTERS):
+    """The lines of a binary stream (stdin's buffer), as `str`, without their newline.
+
+    Memory stays bounded: a line of more than `4 * max_characters` bytes (what
+    `max_characters` characters may take in UTF-8) is skipped to its end without being
+    kept, and comes as an `UnreadLine`; so does a line that is not valid UTF-8. The
+    stream then goes on: one item per input line, always.
+    """
+    limit = 4 * max_characters + 2  # UTF-8 takes up to 4 bytes a character; then CR LF
+    while raw := stream.readline(limit):
+        if len(raw) == limit and not raw.endswith(b"\n"):
+            while (rest := stream.readline(1 << 16)) and not rest.endswith(b"\n"):
+                pass  # the rest of the line, read in pieces and dropped
+            yield UnreadLine(f"a line of more than {limit:,} bytes is over the limit of "
+                             f"{max_characters:,} characters (text.MAX_TEXT_CHARACTERS); "
+                             "cut it into lines")
+            continue
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            yield UnreadLine(f"not valid UTF-8 (byte {error.start + 1} of the line: "
+                             f"{error.reason}); save the text as UTF-8")
+
+
+def _chunks(lines, lines_per_chunk: int):
+    """Lists of at most `lines_per_chunk` lines and `_CHARACTERS_PER_CHUNK` characters
+    (a single longer line makes a chunk of its own)."""
+    chunk, size = [], 0
+    for line in lines:
+        length = len(line) if isinstance(line, str) else 0
+        if chunk and size + length > _CHARACTERS_PER_CHUNK:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(line)
+        size += length
+        if len(chunk) == lines_per_chunk:  # written before the next line is read
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def help_text(strategy) -> str:
@@ -85,7 +138,8 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
 
     Args:
         translator: a `Translator`.
-        lines: an iterable of lines (a trailing newline is removed).
+        lines: an iterable of lines (a trailing newline is removed), or of
+            `UnreadLine`s among them (`read_lines`), each refused.
         write: prints one output line (a translation, or a JSON record).
         note: prints one note for the user (a sentence longer than the model's
             training sentences, a line refused); the CLI sends these to stderr.
@@ -97,30 +151,36 @@ def translate_stream(translator, lines, write=print, note=print, progress=None,
         lines_per_chunk: lines read and translated together.
 
     Returns:
-        The exit code: 0, or 1 if a line was refused (over the hard length limit;
-        its output line is empty, or a JSON record with `"error"`).
+        The exit code: 0, or 1 if a line was refused (over a length limit, or not
+        valid UTF-8; its output line is empty, or a JSON record with `"error"`).
     """
     lines_per_chunk = lines_per_chunk or 4 * batch_size
-    lines = (line.rstrip("\r\n") for line in lines)
+    lines = (line.rstrip("\r\n") if isinstance(line, str) else line for line in lines)
     refused, done, start = False, 0, time.perf_counter()
-    while chunk := list(itertools.islice(lines, lines_per_chunk)):
-        if as_json:
-            outputs = [translation_record(translator, line, strategy=strategy,
-                                          replace_unknown=replace_unknown) for line in chunk]
-            for k, record in enumerate(outputs):
-                if "error" in record:
-                    refused = True
-                    note(f"line {done + k + 1}: not translated: {record['error']}")
-            outputs = [json.dumps(r, ensure_ascii=False) for r in outputs]
-        else:
-            outputs, fitting = [""] * len(chunk), []
-            for k, line in enumerate(chunk):
+    for chunk in _chunks(lines, lines_per_chunk):
+        # Lines that cannot be translated get an empty output line (a JSON record with
+        # "error") and a note; the others are translated together.
+        outputs, fitting = [""] * len(chunk), []
+        for k, line in enumerate(chunk):
+            problem = line.reason if isinstance(line, UnreadLine) else None
+            if problem is None:
                 try:
                     translator.split(line)
                     fitting.append(k)
+                    continue
                 except SentenceTooLongError as error:
-                    refused = True
-                    note(f"line {done + k + 1}: not translated: {error}")
+                    problem = str(error)
+            refused = True
+            note(f"line {done + k + 1}: not translated: {problem}")
+            if as_json:
+                outputs[k] = json.dumps({"source": line if isinstance(line, str) else None,
+                                         "error": problem}, ensure_ascii=False)
+        if as_json:
+            for k in fitting:
+                outputs[k] = json.dumps(translation_record(
+                    translator, chunk[k], strategy=strategy,
+                    replace_unknown=replace_unknown), ensure_ascii=False)
+        else:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", LongSentenceWarning)
                 translations = translator.translate(

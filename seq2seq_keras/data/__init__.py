@@ -7,14 +7,23 @@ dataset. Imports `text` and `config` only.
 """
 
 from seq2seq_keras.data.corpus import (
-                                       CorpusError,
-                                       Splits,
-                                       default_corpus_path,
-                                       load_pairs,
-                                       sample_pairs,
-                                       split_pairs,
+    CorpusError,
+    Splits,
+    default_corpus_path,
+    load_pairs,
+    sample_pairs,
+    split_pairs,
 )
 from seq2seq_keras.data.datasets import encode_pairs, load_splits, make_dataset
 
-__all__ = ["CorpusError", "Splits", "default_corpus_path", "load_pairs", "sample_pairs",
-           "split_pairs", "encode_pairs", "load_splits", "make_dataset"]
+__all__ = [
+    "CorpusError",
+    "Splits",
+    "default_corpus_path",
+    "load_pairs",
+    "sample_pairs",
+    "split_pairs",
+    "encode_pairs",
+    "load_splits",
+    "make_dataset",
+]

@@ -11,5 +11,14 @@ from seq2seq_keras.decoding.loop import greedy_search, sample
 from seq2seq_keras.decoding.reference import decode_sequence
 from seq2seq_keras.decoding.strategies import BeamSearch, Greedy, Sampling, Strategy, get_strategy
 
-__all__ = ["beam_search", "greedy_search", "sample", "decode_sequence", "BeamSearch",
-           "Greedy", "Sampling", "Strategy", "get_strategy"]
+__all__ = [
+    "beam_search",
+    "greedy_search",
+    "sample",
+    "decode_sequence",
+    "BeamSearch",
+    "Greedy",
+    "Sampling",
+    "Strategy",
+    "get_strategy",
+]

@@ -16,8 +16,13 @@ _FOLDER = os.path.dirname(os.path.abspath(__file__))
 # The shipped model that `translate` uses when no model is given.
 DEFAULT_MODEL = "transformer"
 # The shipped models' names: the folders here that hold a saved translator.
-NAMES = tuple(sorted(name for name in os.listdir(_FOLDER)
-                     if os.path.isfile(os.path.join(_FOLDER, name, "translator.json"))))
+NAMES = tuple(
+    sorted(
+        name
+        for name in os.listdir(_FOLDER)
+        if os.path.isfile(os.path.join(_FOLDER, name, "translator.json"))
+    )
+)
 
 
 def model_path(model: str | None = None) -> str:

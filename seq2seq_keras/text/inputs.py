@@ -16,14 +16,23 @@ from seq2seq_keras.text.placeholders import PLACEHOLDERS, tf_mask_names, tf_rest
 from seq2seq_keras.text.sentences import join_sentences, known_words, tf_sentences
 from seq2seq_keras.text.vocabulary import Vocabulary
 
-__all__ = ["MAX_SENTENCE_CHARACTERS", "SentenceTooLongError", "LongSentenceWarning",
-           "as_texts", "SourceText", "Inputs"]
+__all__ = ["MAX_SENTENCE_CHARACTERS", "MAX_TEXT_CHARACTERS", "MAX_SENTENCES",
+           "SentenceTooLongError", "TextTooLongError", "LongSentenceWarning", "as_texts",
+           "SourceText", "Inputs"]
 
 # The hard limit on one sentence (after paragraph splitting), which protects memory:
 # the encoder keeps an output per source token, for every sentence of a batch and
 # every beam. A sentence of 10,000 characters is about 2,000 words, far past anything
 # the models have seen; text that long without a sentence end is not a sentence.
 MAX_SENTENCE_CHARACTERS = 10_000
+# The limits on one input string (a line, a paragraph), checked before any work: the
+# input rules' string ops hold several copies of a text, so a 50 MB line would cost
+# gigabytes before its first sentence could be refused.
+MAX_TEXT_CHARACTERS = 100_000
+MAX_SENTENCES = 1_000
+# The input rules run on at most this many characters at once (a long list of strings
+# is cut into groups), so that memory stays bounded whatever the list's length.
+_CHARACTERS_PER_CALL = 200_000
 
 # `text.placeholders.tf_restore_names` traced once: eager, its string ops cost a piped line about
 # as much as the rules themselves would (see `SourceText._tf_sentences`).
@@ -33,6 +42,11 @@ _restore_names = tf.function(tf_restore_names, autograph=False, input_signature=
 
 class SentenceTooLongError(ValueError):
     """A sentence is over `MAX_SENTENCE_CHARACTERS`: it is not translated."""
+
+
+class TextTooLongError(SentenceTooLongError):
+    """An input string is over `MAX_TEXT_CHARACTERS` or holds more than `MAX_SENTENCES`
+    sentences: it is not translated (refused before any work)."""
 
 
 class LongSentenceWarning(UserWarning):
@@ -53,13 +67,14 @@ def check_length(sentence: str) -> None:
     if len(sentence) > MAX_SENTENCE_CHARACTERS:
         raise SentenceTooLongError(
             f"a sentence of {len(sentence):,} characters is over the limit of "
-            f"{MAX_SENTENCE_CHARACTERS:,} (inputs.MAX_SENTENCE_CHARACTERS) that "
+            f"{MAX_SENTENCE_CHARACTERS:,} (text.MAX_SENTENCE_CHARACTERS) that "
             "protects memory; end its sentences with . ! or ?")
 
 
 def as_texts(sentences):
     """`(whether one string was given, the strings as a list)`; `TypeError` for other
-    input, `ValueError` for a string that is not valid Unicode (a lone surrogate)."""
+    input, `ValueError` for a string that is not valid Unicode (a lone surrogate),
+    `TextTooLongError` for one over `MAX_TEXT_CHARACTERS` (in constant time)."""
     single = isinstance(sentences, str)
     if single:
         texts = [sentences]
@@ -73,6 +88,11 @@ def as_texts(sentences):
         if not isinstance(text, str):
             raise TypeError(f"sentences must be a str or a list of str, got "
                             f"{type(text).__name__} at index {k}")
+        if len(text) > MAX_TEXT_CHARACTERS:
+            raise TextTooLongError(
+                f"a text of {len(text):,} characters is over the limit of "
+                f"{MAX_TEXT_CHARACTERS:,} (text.MAX_TEXT_CHARACTERS) that protects memory; "
+                "cut it into lines or paragraphs" + (f" (index {k})" if len(texts) > 1 else ""))
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as error:  # a lone surrogate, e.g. from bad decoding
@@ -186,13 +206,24 @@ class SourceText:
     def _split_all(self, texts: list[str]) -> list[list[str]]:
         """`split` of each of `texts` (strings, checked by `as_texts`), in one call of
         the TF ops."""
-        if not texts:
-            return []
-        typed, ended = self._tf_sentences(normalize_all(texts))
-        for row in typed.to_list():
-            for sentence in row:
-                check_length(sentence.decode())  # as typed, before its final mark
-        return [[s.decode() for s in row] for row in ended.to_list()]
+        found, group, size = [], [], 0
+        for text in [*texts, None]:  # None: the end, which runs the last group
+            if group and (text is None or size + len(text) > _CHARACTERS_PER_CALL):
+                typed, ended = self._tf_sentences(normalize_all(group))
+                for row in typed.to_list():
+                    if len(row) > MAX_SENTENCES:
+                        raise TextTooLongError(
+                            f"a text of {len(row):,} sentences is over the limit of "
+                            f"{MAX_SENTENCES:,} (text.MAX_SENTENCES) that protects memory; "
+                            "cut it into lines or paragraphs")
+                    for sentence in row:
+                        check_length(sentence.decode())  # as typed, before its final mark
+                found += [[s.decode() for s in row] for row in ended.to_list()]
+                group, size = [], 0
+            if text is not None:
+                group.append(text)
+                size += len(text)
+        return found
 
     def fits(self, sentence: str) -> bool:
         """Whether `sentence` has at most `max_source_length` tokens."""

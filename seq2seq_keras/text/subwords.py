@@ -91,7 +91,11 @@ class SentencePiece:
     """A loaded SentencePiece model: pieces, ids and the text they join to."""
 
     def __init__(self, model: bytes):
-        import sentencepiece as spm
+        try:
+            import sentencepiece as spm
+        except ImportError:
+            raise ValueError("a subword model needs the sentencepiece package, which is not "
+                             "installed: pip install sentencepiece") from None
 
         self.model = bytes(model)
         self._processor = spm.SentencePieceProcessor(model_proto=self.model)

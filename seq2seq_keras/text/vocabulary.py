@@ -72,7 +72,11 @@ class Vocabulary:
         tokens = list(tokens)
         clash = [t for t in tokens if t in _SPECIALS]
         if clash:
-            raise ValueError(f"tokens must not include the special tokens, got {clash}")
+            raise ValueError(f"tokens must not include the special tokens, got {clash[:5]}")
+        twice = [t for t, count in collections.Counter(tokens).items() if count > 1]
+        if twice:
+            raise ValueError(f"a vocabulary lists each token once; {len(twice)} are listed "
+                             f"more than once, first {twice[:5]}")
         self.level = level
         self.tokens = list(_SPECIALS) + tokens
         self._index = {token: i for i, token in enumerate(self.tokens)}

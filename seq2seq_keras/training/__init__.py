@@ -12,14 +12,28 @@ from seq2seq_keras.training.lexicon import build_lexicon, learn_lexicon
 from seq2seq_keras.training.optimizer import WarmupSchedule, compile_model
 from seq2seq_keras.training.saving import Artefact, load_artefact, save_artefact
 from seq2seq_keras.training.train import (
-                                          PreparedData,
-                                          TrainingResult,
-                                          average_checkpoints,
-                                          prepare_data,
-                                          train,
+    PreparedData,
+    TrainingResult,
+    average_checkpoints,
+    prepare_data,
+    train,
 )
 
-__all__ = ["EpochTimer", "LastCheckpoints", "checkpoint_paths", "get_distribution",
-           "build_lexicon", "learn_lexicon", "WarmupSchedule", "compile_model", "Artefact",
-           "load_artefact", "save_artefact", "PreparedData", "TrainingResult",
-           "average_checkpoints", "prepare_data", "train"]
+__all__ = [
+    "EpochTimer",
+    "LastCheckpoints",
+    "checkpoint_paths",
+    "get_distribution",
+    "build_lexicon",
+    "learn_lexicon",
+    "WarmupSchedule",
+    "compile_model",
+    "Artefact",
+    "load_artefact",
+    "save_artefact",
+    "PreparedData",
+    "TrainingResult",
+    "average_checkpoints",
+    "prepare_data",
+    "train",
+]

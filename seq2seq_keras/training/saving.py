@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import zipfile
 
 import numpy as np
 
@@ -118,17 +119,23 @@ def _read_json(path: str):
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); write the model again "
-                         "with `Translator.save` or `seq2seq-keras train`") from error
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else error
+        raise ValueError(f"{path} is not valid JSON ({reason}); write the model again "
+                         "with `Translator.save` or `seq2seq-keras train`") from None
 
 
 def load_artefact(path: str) -> Artefact:
     """Read a folder written by `save_artefact` (or `seq2seq-keras train`).
 
+    Everything is checked before it is used: the JSON parts' types, the config's
+    bounds (`config.Config`), the vocabularies (no token twice), and the weights' shapes
+    against the model the config and vocabularies describe, read from the file's
+    headers before any array is.
+
     Raises:
         FileNotFoundError: if the folder or one of its files is missing.
-        ValueError: if `translator.json` is not valid JSON or lacks a part.
+        ValueError: if a file is damaged, or its parts do not fit together.
     """
     weights = [os.path.join(path, name) for name in (WEIGHTS_FILE, HALF_WEIGHTS_FILE)
                if os.path.isfile(os.path.join(path, name))]
@@ -137,22 +144,21 @@ def load_artefact(path: str) -> Artefact:
         raise FileNotFoundError(
             f"{path} is not a saved translator: {missing} is missing (train one with "
             "`seq2seq-keras train --output DIR`)")
-    meta = _read_json(os.path.join(path, META_FILE))
+    meta_path = os.path.join(path, META_FILE)
+    meta = _read_json(meta_path)
     missing = [key for key in ("config", "source_vocab", "target_vocab")
-               if not isinstance(meta, dict) or key not in meta]
+               if not isinstance(meta, dict) or not isinstance(meta.get(key), dict)]
     if missing:
-        raise ValueError(f"{os.path.join(path, META_FILE)} lacks {missing}; write the model "
+        raise ValueError(f"{meta_path} lacks {missing} (each a JSON object); write the model "
                          "again with `Translator.save` or `seq2seq-keras train`")
-    config = Config.from_dict(meta["config"])
-    source_vocab = Vocabulary.from_config(meta["source_vocab"])
-    target_vocab = Vocabulary.from_config(meta["target_vocab"])
+    try:
+        config = Config.from_dict(meta["config"])
+        source_vocab = Vocabulary.from_config(meta["source_vocab"])
+        target_vocab = Vocabulary.from_config(meta["target_vocab"])
+    except (TypeError, KeyError, ValueError) as error:
+        raise ValueError(f"{meta_path}: {error}") from None
     model = build_training_model(config, len(source_vocab), len(target_vocab))
-    if weights[0].endswith(".npz"):
-        with np.load(weights[0]) as arrays:
-            model.set_weights([arrays[f"arr_{i}"].astype(np.float32)
-                               for i in range(len(arrays.files))])
-    else:
-        model.load_weights(weights[0])
+    _load_weights(model, weights[0], (len(source_vocab), len(target_vocab)))
     # Optional: a model saved without one drops the [UNK] it cannot copy.
     lexicon_path = os.path.join(path, LEXICON_FILE)
     lexicon = _read_json(lexicon_path) if os.path.isfile(lexicon_path) else {}
@@ -160,4 +166,58 @@ def load_artefact(path: str) -> Artefact:
     # Optional too: a model saved without it keeps its rare names as they are.
     words_path = os.path.join(path, SOURCE_WORDS_FILE)
     words = _read_json(words_path) if os.path.isfile(words_path) else None
+    if not isinstance(lexicon, dict) or not (words is None or isinstance(words, list)):
+        raise ValueError(f"{path}: {LEXICON_FILE} must hold a JSON object and "
+                         f"{SOURCE_WORDS_FILE} a list")
     return Artefact(model, config, source_vocab, target_vocab, lexicon, strategy, words)
+
+
+def _load_weights(model, path: str, vocab_sizes) -> None:
+    """Set `model`'s weights from `path`, with a clear `ValueError` for a damaged file or
+    weights of another shape (an `.npz` file's shapes are read from its headers first,
+    so that a file declaring huge arrays is refused before they are read)."""
+    expected = [tuple(w.shape) for w in model.weights]
+    try:
+        if path.endswith(".npz"):
+            shapes = _npz_shapes(path)
+            if len(shapes) != len(expected):
+                raise ValueError(f"it holds {len(shapes)} arrays; the model that "
+                                 f"{META_FILE} describes has {len(expected)} weights")
+            for k, (shape, want) in enumerate(zip(shapes, expected, strict=True)):
+                if shape != want:
+                    raise ValueError(_shape_mismatch(model.weights[k].path, shape, want,
+                                                     vocab_sizes))
+            with np.load(path) as arrays:
+                model.set_weights([arrays[f"arr_{i}"].astype(np.float32)
+                                   for i in range(len(expected))])
+        else:
+            model.load_weights(path)
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path} cannot be read ({error}); the file is damaged: copy or "
+                         "write the model again") from None
+    except ValueError as error:
+        raise ValueError(f"{path}: {str(error).splitlines()[0]}") from None
+
+
+def _npz_shapes(path: str) -> list[tuple]:
+    """The shapes of `arr_0`, `arr_1`, ... in an `.npz` file, from their headers."""
+    shapes = []
+    with zipfile.ZipFile(path) as archive:
+        for i in range(len(archive.namelist())):
+            with archive.open(f"arr_{i}.npy") as member:
+                version = np.lib.format.read_magic(member)
+                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0)
+                shapes.append(tuple(read(member)[0]))
+    return shapes
+
+
+def _shape_mismatch(name: str, shape: tuple, want: tuple, vocab_sizes) -> str:
+    """Why a saved weight does not fit: the vocabulary's size, where that is the cause."""
+    differ = [(saved, needed) for saved, needed in zip(shape, want, strict=False)
+              if saved != needed]
+    if len(shape) == len(want) and all(needed in vocab_sizes for _, needed in differ):
+        saved, needed = differ[0]
+        return (f"vocabulary size {needed} ({META_FILE}) does not match the model's "
+                f"{saved} ({name}): the vocabulary and the weights come from different models")
+    return f"weight {name} is saved as {shape}, the model needs {want}"

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import resource
+import shutil
 import statistics
 import tempfile
 
@@ -199,7 +200,8 @@ def average_checkpoints(model: keras.Model, paths) -> keras.Model:
 
 
 def train(config: Config, output_dir: str | None = None, skip_malformed: bool = False,
-          verbose="auto", distribution=None, init_from: str | None = None) -> TrainingResult:
+          verbose="auto", distribution=None, init_from: str | None = None,
+          restart: bool = False) -> TrainingResult:
     """Train a model for `config` and save it, as `translation.Translator` loads it, in
     `output_dir`.
 
@@ -217,32 +219,46 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         init_from: a saved model to start from instead of random weights; its
             architecture and vocabularies must be the ones `config` gives. The
             optimizer starts afresh.
+        restart: discard an interrupted run in `output_dir` instead of resuming it.
 
     Returns:
         A `TrainingResult`.
+
+    Raises:
+        ValueError: for a bad config or corpus, or when `output_dir` holds an
+            interrupted run of another config (resume it with the same one, pass
+            `restart=True`, or choose another folder).
     """
     if output_dir is None:
         with tempfile.TemporaryDirectory() as tmp:
             return train(config, tmp, skip_malformed, verbose, distribution, init_from)
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     distribution = get_distribution(distribution)
-    os.makedirs(output_dir, exist_ok=True)
-    keras.utils.set_random_seed(config.seed)
-    prepared = prepare_data(config, skip_malformed=skip_malformed)
-    config = prepared.config
-    train_ds, val_ds = prepared.datasets()
-    # Variables made inside the scope are mirrored on every replica; Keras' fit then
-    # splits each global batch of `batch_size` pairs across the replicas.
-    with distribution.scope():
-        model = compile_model(build_training_model(
-            config, len(prepared.source_vocab), len(prepared.target_vocab)), config)
-    if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
-        work_around_multi_worker_fit(model, train_ds)
-    if init_from is not None:
-        _start_from(model, init_from, prepared)
+    created = _open_output(output_dir, config, restart)
+    try:
+        keras.utils.set_random_seed(config.seed)
+        prepared = prepare_data(config, skip_malformed=skip_malformed)
+        config = prepared.config
+        train_ds, val_ds = prepared.datasets()
+        # Variables made inside the scope are mirrored on every replica; Keras' fit
+        # then splits each global batch of `batch_size` pairs across the replicas.
+        with distribution.scope():
+            model = compile_model(build_training_model(
+                config, len(prepared.source_vocab), len(prepared.target_vocab)), config)
+        if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
+            work_around_multi_worker_fit(model, train_ds)
+        if init_from is not None:
+            _start_from(model, init_from, prepared)
+    except BaseException:  # a failed start leaves nothing behind
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)
+        elif os.path.exists(os.path.join(output_dir, _RUN_FILE)):
+            os.remove(os.path.join(output_dir, _RUN_FILE))
+        raise
     callbacks = run_callbacks(config, output_dir, _earlier_best(output_dir))
     model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=callbacks,
               verbose=verbose, shuffle=False)
+    os.remove(os.path.join(output_dir, _RUN_FILE))
     best_path = os.path.join(output_dir, "best.weights.h5")
     if os.path.exists(best_path):
         model.load_weights(best_path)
@@ -257,6 +273,38 @@ def train(config: Config, output_dir: str | None = None, skip_malformed: bool = 
         with open(os.path.join(output_dir, name), "w", encoding="utf-8") as handle:
             json.dump(content, handle, indent=1)
     return TrainingResult(artefact, history, metrics)
+
+
+# The config of the run in progress, beside its `backup/` (removed when the run ends).
+_RUN_FILE = "run_in_progress.json"
+
+
+def _open_output(output_dir: str, config: Config, restart: bool) -> bool:
+    """Create `output_dir` if needed (`True` if created) and check that an interrupted
+    run in it (`backup/`) can be resumed with `config`, or discard it (`restart`)."""
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise ValueError(f"the output {output_dir} is a file; give a folder")
+    created = not os.path.exists(output_dir)
+    os.makedirs(output_dir, exist_ok=True)
+    backup_dir, run_path = os.path.join(output_dir, "backup"), os.path.join(output_dir, _RUN_FILE)
+    if restart and os.path.isdir(backup_dir):
+        shutil.rmtree(backup_dir)
+    if os.path.isdir(backup_dir) and os.listdir(backup_dir) and os.path.isfile(run_path):
+        with open(run_path, encoding="utf-8") as handle:
+            earlier = Config.from_dict(json.load(handle))
+        # The data and the network fix the weights' shapes; training options may change.
+        fields = [f.name for part in (config.dataset, config.model)
+                  for f in dataclasses.fields(part)]
+        changed = [f"{field}={getattr(earlier, field)!r} (now {getattr(config, field)!r})"
+                   for field in fields if getattr(earlier, field) != getattr(config, field)]
+        if changed:
+            raise ValueError(f"{backup_dir} holds an interrupted run of another config: "
+                             f"{', '.join(changed)}; run the same command to resume it, pass "
+                             "--restart (restart=True) to discard it, or choose another "
+                             "--output")
+    with open(run_path, "w", encoding="utf-8") as handle:
+        handle.write(config.to_json())
+    return created
 
 
 def _earlier_best(output_dir: str):

@@ -9,5 +9,10 @@ from seq2seq_keras.translation.evaluation import evaluate_translations, evaluate
 from seq2seq_keras.translation.export import export_translator
 from seq2seq_keras.translation.translator import Translator, load_translator
 
-__all__ = ["evaluate_translations", "evaluate_translator", "export_translator", "Translator",
-           "load_translator"]
+__all__ = [
+    "evaluate_translations",
+    "evaluate_translator",
+    "export_translator",
+    "Translator",
+    "load_translator",
+]

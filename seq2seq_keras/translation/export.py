@@ -19,9 +19,10 @@ in. A word-level attention model's `[UNK]` are replaced in the graph as `transla
 replaces them (`translation.repair.Repair`: the same ops, the lexicon a lookup table, the
 alignment history the search keeps, beam search's hypotheses ranked again with the
 drop penalty). One thing differs, because a serving graph cannot raise for one
-sentence of a batch: a sentence over
-`MAX_SENTENCE_CHARACTERS` translates to `""` (the other sentences of its string are
-kept), where `translate` raises `SentenceTooLongError`.
+sentence of a batch: a sentence over `MAX_SENTENCE_CHARACTERS` translates to `""` (the
+other sentences of its string are kept), and a string over `MAX_TEXT_CHARACTERS` or of
+more than `MAX_SENTENCES` sentences to `""` before any work, where `translate` raises
+`SentenceTooLongError` or `TextTooLongError`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ import tensorflow as tf
 import tensorflow_text
 
 from seq2seq_keras.models.limits import output_limits
-from seq2seq_keras.text.inputs import MAX_SENTENCE_CHARACTERS, rule_tables
+from seq2seq_keras.text.inputs import (
+    MAX_SENTENCE_CHARACTERS,
+    MAX_SENTENCES,
+    MAX_TEXT_CHARACTERS,
+    rule_tables,
+)
 from seq2seq_keras.text.normalize import tf_normalize
 from seq2seq_keras.text.placeholders import tf_mask_names, tf_restore_names
 from seq2seq_keras.text.sentences import tf_join_sentences, tf_sentences
@@ -85,8 +91,14 @@ class Serving(tf.Module):
         self.drop_penalty = getattr(self.strategy, "drop_penalty", 0.0)
 
     def translate(self, texts):
-        typed, sentences = tf_sentences(tf_normalize(texts), self.known, self.readable,
-                                        self.name_words)
+        # The limits before any work, as `translate` checks them: a text over
+        # MAX_TEXT_CHARACTERS, or of more than MAX_SENTENCES sentences, gives "".
+        fits = tf.strings.length(texts, unit="UTF8_CHAR") <= MAX_TEXT_CHARACTERS
+        typed, sentences = tf_sentences(tf_normalize(tf.where(fits, texts, "")), self.known,
+                                        self.readable, self.name_words)
+        many = tf.repeat(sentences.row_lengths() > MAX_SENTENCES, sentences.row_lengths())
+        typed = typed.with_flat_values(tf.where(many, "", typed.flat_values))
+        sentences = sentences.with_flat_values(tf.where(many, "", sentences.flat_values))
         flat = sentences.flat_values
         if self.name_words is not None:
             flat, names = tf_mask_names(flat, self.name_words)

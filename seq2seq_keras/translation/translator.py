@@ -6,12 +6,14 @@ Glue over the input rules (`text.inputs`), the searches (`searcher`), `[UNK]` re
 
 from __future__ import annotations
 
+import os
+
 import tensorflow as tf
 
-from seq2seq_keras.config import Config
+from seq2seq_keras.config import Config, quoted
 from seq2seq_keras.decoding import strategies
 from seq2seq_keras.models.seq2seq import Seq2Seq
-from seq2seq_keras.pretrained import model_path
+from seq2seq_keras.pretrained import NAMES, model_path
 from seq2seq_keras.text.inputs import SourceText
 from seq2seq_keras.text.normalize import normalize
 from seq2seq_keras.text.vocabulary import END_ID, START_ID, Vocabulary, output_ids
@@ -197,4 +199,8 @@ class Translator:
 def load_translator(path: str | None = None) -> Translator:
     """Load a saved `Translator` (`Translator.load`) from a folder or a shipped
     model's name (`pretrained.model_path`); `None`: the shipped default model."""
-    return Translator.load(model_path(path))
+    folder = model_path(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"no model folder {quoted(folder, 300)}: give a folder written by "
+                                f"`train`, or a shipped model's name: {', '.join(NAMES)}")
+    return Translator.load(folder)
