@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import seq2seq_keras as s2s
-from seq2seq_keras.apps.cli import _parser, main
+from seq2seq_keras.apps.cli import build_parser, main
 from seq2seq_keras.apps.tf_logs import is_noise
 
 # What TensorFlow 2.21 printed on this 2-core machine with no GPU, before the filter.
@@ -75,7 +75,7 @@ def test_version_and_help_show_the_real_values(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"seq2seq-keras {s2s.__version__}"
-    commands = _parser()._subparsers._group_actions[0].choices
+    commands = build_parser()._subparsers._group_actions[0].choices
     translate = " ".join(commands["translate"].format_help().split())
     # argparse wraps a long path across lines: compare without whitespace.
     assert s2s.pretrained.model_path() in "".join(translate.split())

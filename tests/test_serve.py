@@ -21,7 +21,7 @@ pytest.importorskip("starlette", reason="the serve extra: pip install -e '.[serv
 from starlette.testclient import TestClient  # noqa: E402
 
 from seq2seq_keras.apps import serve  # noqa: E402
-from seq2seq_keras.apps.cli import _parser, main  # noqa: E402
+from seq2seq_keras.apps.cli import build_parser, main  # noqa: E402
 from seq2seq_keras.text.inputs import MAX_SENTENCE_CHARACTERS  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -244,11 +244,11 @@ def test_names_and_hosts():
 
 
 def test_the_command_line_defaults_are_the_servers():
-    args = _parser().parse_args(["serve"])
+    args = build_parser().parse_args(["serve"])
     assert (args.host, args.port) == (serve.DEFAULT_HOST, serve.DEFAULT_PORT)
     assert (args.max_batch, args.max_queue) == (serve.MAX_BATCH, serve.MAX_QUEUE)
     assert args.max_wait_ms / 1000 == serve.MAX_WAIT_SECONDS and not args.access_log
-    args = _parser().parse_args(["serve", "--model", "blog_char", "--model", "runs/x"])
+    args = build_parser().parse_args(["serve", "--model", "blog_char", "--model", "runs/x"])
     assert [serve.model_name(m) for m in args.model] == ["blog_char", "x"]
 
 

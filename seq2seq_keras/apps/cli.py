@@ -23,7 +23,7 @@ from seq2seq_keras import __version__
 # A light module (no TensorFlow): the default that --help shows.
 from seq2seq_keras.pretrained import NAMES, model_path
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
 
 
 def _train(args) -> int:
@@ -216,7 +216,8 @@ def _command(commands, name, help, run, model=False):
     return command
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: one subcommand per task, defaults in their help."""
     parser = argparse.ArgumentParser(
         prog="seq2seq-keras", description="LSTM encoder-decoder translation, English to French.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -354,7 +355,7 @@ def main(argv=None) -> int:
     """
     from seq2seq_keras.apps.tf_logs import quiet_stderr
 
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     with quiet_stderr(enabled=not args.tf_logs) as args.stderr:
         try:
             return args.run(args)
