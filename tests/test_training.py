@@ -139,7 +139,7 @@ def test_same_seed_same_validation_loss():
 @pytest.mark.slow
 def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     output = str(tmp_path / "run")
-    command = [sys.executable, "-m", "seq2seq_keras.cli", "train", "--preset", "quick",
+    command = [sys.executable, "-m", "seq2seq_keras.apps.cli", "train", "--preset", "quick",
                "--num-pairs", "3000", "--units", "128", "--epochs", "6", "--output", output,
                "--verbose", "0"]
     log = os.path.join(output, "training_log.csv")
