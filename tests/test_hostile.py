@@ -101,8 +101,12 @@ def test_a_closed_stdout_and_ctrl_c_end_quietly(tmp_path):
     assert "Traceback" not in (tmp_path / "err").read_text()
     # Ctrl-C in the middle of a long input: the lines done so far, then exit 130.
     with open(path) as stdin:
+        # SIGINT as a terminal sends it: a run started in the background (CI) would
+        # otherwise hand the child an ignored SIGINT.
         process = subprocess.Popen([*CLI, "translate", "--model", BLOG], stdin=stdin,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                    signal.SIG_DFL))
         first = process.stdout.readline()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
