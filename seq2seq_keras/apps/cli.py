@@ -154,8 +154,25 @@ def _bench(args) -> int:
 
 
 def _export(args) -> int:
-    from seq2seq_keras.translation.export import export_translator
     from seq2seq_keras.translation.translator import load_translator
+
+    if args.format == "ctranslate2":
+        from seq2seq_keras.translation.ctranslate2 import (
+            export_ctranslate2,
+            require_ctranslate2,
+        )
+
+        require_ctranslate2()  # before the model loads: the missing extra is the error
+        quantization = args.quantization or "float32"
+        export_ctranslate2(load_translator(args.model), args.output, quantization)
+        print(f"CTranslate2 model ({quantization} weights) written to {args.output}; "
+              "translate with: seq2seq-keras translate --engine ctranslate2 "
+              f"--ctranslate2 {args.output}")
+        return 0
+    if args.quantization is not None:
+        raise ValueError(f"--quantization is for --format ctranslate2, got --quantization "
+                         f"{args.quantization} with --format {args.format}")
+    from seq2seq_keras.translation.export import export_translator
 
     export_translator(load_translator(args.model), args.output)
     print(f"SavedModel written to {args.output} (signature serving_default: "
@@ -297,7 +314,15 @@ def _parser() -> argparse.ArgumentParser:
 
     export = _command(commands, "export", "write a TensorFlow SavedModel that maps English "
                       "strings to French", _export, model=True)
-    export.add_argument("--output", required=True, help="a new folder for the SavedModel")
+    export.add_argument("--output", required=True,
+                        help="a new (or empty) folder for the SavedModel or CTranslate2 model")
+    export.add_argument("--format", default="savedmodel", choices=("savedmodel", "ctranslate2"),
+                        help="savedmodel: strings to strings in one TensorFlow graph; "
+                        "ctranslate2: a Transformer's weights for the CTranslate2 engine "
+                        "(the ctranslate2 extra), run with the package's input rules")
+    export.add_argument("--quantization", choices=("float32", "int8"), default=None,
+                        help="--format ctranslate2: the stored weights' type (default "
+                        "float32)")
     return parser
 
 
@@ -312,6 +337,11 @@ def main(argv=None) -> int:
         except (FileNotFoundError, ValueError) as error:
             # Bad input (a missing model, a malformed corpus, a bad option value): one
             # clear line, not a traceback.
+            print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
+            return 2
+        except ModuleNotFoundError as error:
+            if error.name != "ctranslate2":  # an optional engine's extra, not a bug
+                raise
             print(f"seq2seq-keras {args.command}: error: {error}", file=sys.stderr)
             return 2
 
