@@ -160,3 +160,50 @@ def test_a_missing_extra_is_one_clear_line(tiny, tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "CTranslate2 is not installed" in err
     assert not os.path.exists(tmp_path / "y")
+
+
+def test_transformer_flops_count_the_matrix_products():
+    from seq2seq_keras.apps.benchmark import transformer_flops
+
+    config = s2s.Config(architecture="transformer", units=2, num_heads=1, ff_dim=4,
+                        num_layers=1)
+    # Encoder, 3 tokens: 3 x (4 d^2 + 2 d ff + 2 s d + 2 d^2) = 3 x 52 = 156 multiply-adds.
+    # Decoder step: 6 d^2 + 2 d ff + 2 s d + d vocab = 52 + 20 = 72; two steps attend
+    # over 1 and then 2 cached positions: 2 d (1 + 2) = 12.
+    assert transformer_flops(config, 10, source_length=3, steps=2) == 2 * (156 + 144 + 12)
+    assert transformer_flops(config, 10, 3, 2, beam_width=4) == 2 * (156 + 4 * (144 + 12))
+
+
+@needs_ctranslate2
+def test_compare_engines_rows_and_the_same_greedy_strings(tiny, converted):
+    from seq2seq_keras.apps.benchmark import compare_engines, format_engine_table
+
+    translator, sentences = tiny
+    sources = sentences[:12]
+    result = compare_engines(translator, sources, [[s] for s in sources], converted,
+                             sentences=8, one_by_one=2, beam_width=2, xla=False,
+                             matmul_size=256)
+    rows = {(r["engine"], r.get("search"), r.get("batch")): r for r in result["rows"]}
+    assert {("CTranslate2 float32", "greedy", 64), ("CTranslate2 int8", "beam 2", 1),
+            ("translate", "beam 2", 64)} <= set(rows)
+    ours, theirs = rows["translate", "greedy", 64], rows["CTranslate2 float32", "greedy", 64]
+    assert theirs["same_strings"] == 1.0 and ours["same_strings"] is None
+    assert (theirs["bleu"], theirs["chrf"]) == (ours["bleu"], ours["chrf"])
+    assert result["peak_gflops"] > 0 and all(
+        0 < r["of_limit"] for r in result["rows"] if "of_limit" in r)
+    table = format_engine_table(result)
+    assert "| CTranslate2 float32 | greedy | 64 |" in table and "100.0%" in table
+
+
+@needs_ctranslate2
+def test_cli_bench_with_ctranslate2(tiny, converted, tmp_path, capsys):
+    translator, _ = tiny
+    model = str(tmp_path / "model")
+    translator.save(model)
+    assert main(["bench", "--model", model, "--ctranslate2", converted, "--sentences", "4",
+                 "--reference-sentences", "1", "--beam-width", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    engines = {row["engine"] for row in result["rows"]}
+    assert engines == {"translate", "translate + XLA", "Keras int8", "CTranslate2 float32",
+                       "CTranslate2 int8"}
+    assert result["threads"] == 2 and result["sentences"] == 4

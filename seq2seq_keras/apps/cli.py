@@ -142,6 +142,19 @@ def _bench(args) -> int:
     from seq2seq_keras.translation.translator import load_translator
 
     translator = load_translator(args.model)
+    if args.ctranslate2:
+        from seq2seq_keras.apps.benchmark import compare_engines, format_engine_table
+        from seq2seq_keras.translation.ctranslate2 import require_ctranslate2
+
+        require_ctranslate2()
+        references = split_references(translator.config, "test")
+        sources = [s for s in references if translator.fits(s)]
+        result = compare_engines(translator, sources, [references[s] for s in sources],
+                                 args.ctranslate2, sentences=args.sentences,
+                                 one_by_one=args.reference_sentences,
+                                 beam_width=args.beam_width, threads=args.threads)
+        print(json.dumps(result, indent=1) if args.json else format_engine_table(result))
+        return 0
     sentences = [s for s in split_references(translator.config, "test") if translator.fits(s)]
     rows = run_benchmark(translator, sentences[: args.sentences],
                          reference_sentences=args.reference_sentences,
@@ -293,6 +306,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="sentences for the slow reference loop and the batch-1 runs")
     bench.add_argument("--beam-width", type=int, default=4)
     bench.add_argument("--json", action="store_true", help="print JSON rows, not a table")
+    bench.add_argument("--ctranslate2", metavar="DIR",
+                       help="instead: a Transformer's searches in Keras (tf.function, XLA, "
+                       "int8) and in this CTranslate2 model (export --format ctranslate2; "
+                       "float32 and int8), speed, BLEU / chrF on the test split and the "
+                       "arithmetic limit; --sentences for batch 64, --reference-sentences "
+                       "for batch 1")
+    bench.add_argument("--threads", type=int, default=2,
+                       help="--ctranslate2: CTranslate2's threads per translation")
     bench.add_argument("--export", action="store_true",
                        help="also time the whole translate path and the exported SavedModel "
                        "at batch 64 (writes a temporary export)")
