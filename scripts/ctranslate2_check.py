@@ -76,8 +76,8 @@ def main(argv=None) -> int:
     sources = [s for s in references if translator.fits(s)]
     with tempfile.TemporaryDirectory() as folder:
         engine = CTranslate2Translator(
-            translator, export_ctranslate2(translator, os.path.join(folder, "float32")),
-            compute_type="float32")
+            export_ctranslate2(translator, os.path.join(folder, "float32")),
+            compute_type="float32", length_penalty=args.length_penalty)
         few = translator.source.inputs(sources[: args.sentences], split=False).ids
         keras_ids = [output_ids(ids) for ids in translator.translate_ids(few, "greedy")]
         ct2_ids = engine.translate_ids(few)
@@ -92,8 +92,7 @@ def main(argv=None) -> int:
                 ("translate greedy", lambda: translator.translate(sources, "greedy")),
                 ("ctranslate2 greedy", lambda: engine.translate(sources, beam_width=1)),
                 ("translate beam 4", lambda: translator.translate(sources, beam_width=4)),
-                ("ctranslate2 beam 4", lambda: engine.translate(
-                    sources, beam_width=4, length_penalty=args.length_penalty))):
+                ("ctranslate2 beam 4", lambda: engine.translate(sources, beam_width=4))):
             hypotheses = run()
             result = evaluate_translations(sources, hypotheses, refs)
             scores[name] = {"bleu": round(result.bleu, 2), "chrf": round(result.chrf, 2),

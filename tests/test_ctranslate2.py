@@ -73,8 +73,7 @@ def test_teacher_forced_log_probabilities_equal_the_keras_model(tiny, converted)
 @needs_ctranslate2
 def test_greedy_pieces_and_strings_equal_the_package_greedy_search(tiny, converted):
     translator, sentences = tiny
-    engine = ct2.CTranslate2Translator(translator, converted, compute_type="float32",
-                                       intra_threads=1)
+    engine = ct2.CTranslate2Translator(converted, compute_type="float32", intra_threads=1)
     ids = [translator.encode_source(s) for s in sentences] + [[]]
     # Random weights rarely write [END]: most outputs run to their own limit, and
     # the long source (a limit of its own, over max_source_length) to a longer one.
@@ -92,7 +91,13 @@ def test_greedy_pieces_and_strings_equal_the_package_greedy_search(tiny, convert
     assert engine.translate(paragraph, beam_width=1) == translator.translate(paragraph, "greedy")
     assert engine.translate([], beam_width=1) == []
     beam = engine.translate(sentences[:4], beam_width=3)
-    assert len(beam) == 4 and all(isinstance(text, str) for text in beam)
+    n_best = engine.translate_n_best(sentences[:4], beam_width=3)
+    assert [best[0][0] for best in n_best] == beam and all(len(best) == 3 for best in n_best)
+    assert all([s for _, s in best] == sorted((s for _, s in best), reverse=True)
+               for best in n_best)
+    assert engine.translate_n_best("") == [("", 0.0)]
+    with pytest.raises(ValueError, match="not sampling"):
+        engine.translate(sentences[:2], s2s.Sampling())
     with pytest.raises(s2s.SentenceTooLongError, match="position table"):
         engine.translate_ids([[5] * (ct2.max_source_pieces(translator.config) + 1)])
     with pytest.raises(ValueError, match="beam_width must be a positive integer"):
@@ -117,7 +122,7 @@ def test_int8_weights_are_smaller_and_translate(tiny, converted, tmp_path):
         vocabulary = json.load(handle)
     assert vocabulary[:4] == ["<blank>", "<unk>", "<s>", "</s>"]
     assert vocabulary[4:] == translator.source_vocab.tokens[4:]
-    engine = ct2.CTranslate2Translator(translator, path)
+    engine = ct2.CTranslate2Translator(path)
     assert len(engine.translate(sentences[:5], beam_width=1)) == 5
 
 
@@ -207,3 +212,24 @@ def test_cli_bench_with_ctranslate2(tiny, converted, tmp_path, capsys):
     assert engines == {"translate", "translate + XLA", "Keras int8", "CTranslate2 float32",
                        "CTranslate2 int8"}
     assert result["threads"] == 2 and result["sentences"] == 4
+
+
+@needs_ctranslate2
+def test_cli_translate_with_the_ctranslate2_engine(tiny, converted, tmp_path, capsys):
+    translator, sentences = tiny
+    lines = sentences[:5]
+    assert main(["translate", "--engine", "ctranslate2", "--model", converted, *lines]) == 0
+    # The converted folder holds the model's default strategy (greedy here) and rules.
+    assert capsys.readouterr().out.splitlines() == translator.translate(lines)
+    assert main(["translate", "--engine", "ctranslate2", "--model", converted, "--json",
+                 lines[0]]) == 0
+    record = json.loads(capsys.readouterr().out)  # the n best of beam search, width 4
+    engine = ct2.CTranslate2Translator(converted)
+    assert record["translation"] == engine.translate(lines[0], beam_width=4)
+    assert len(record["sentences"][0]["n_best"]) == 4
+    assert "attention" not in record["sentences"][0]
+    model = str(tmp_path / "keras")
+    translator.save(model)
+    assert main(["translate", "--engine", "ctranslate2", "--model", model, "Go."]) == 2
+    err = capsys.readouterr().err
+    assert "is not a CTranslate2 model folder" in err and err.count("\n") == 1

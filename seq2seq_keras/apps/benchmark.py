@@ -311,7 +311,8 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
         ctranslate2_path: a folder written by `export_ctranslate2` of `translator`.
 
     Returns:
-        `{"peak_gflops", "matmul_size", "threads", "input_rules_sentences_per_second",
+        `{"peak_gflops", "matmul_size", "threads", "ct2_use_mkl",
+        "input_rules_sentences_per_second",
         "sentences", "one_by_one", "scored", "rows"}` (the last three: how many
         sentences were timed at batch 64, at batch 1, and scored), each
         row `{"engine", "search", "batch", "sentences_per_second",
@@ -341,12 +342,11 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
         return run
 
     def ctranslate2(compute_type):
-        engine = CTranslate2Translator(translator, ctranslate2_path, compute_type=compute_type,
-                                       intra_threads=threads)
+        engine = CTranslate2Translator(ctranslate2_path, compute_type=compute_type,
+                                       intra_threads=threads, length_penalty=length_penalty)
 
         def run(ids, beam, batch):
-            return engine.translate_ids(ids, beam, batch_size=batch,
-                                        length_penalty=length_penalty)
+            return engine.translate_ids(ids, beam, batch_size=batch)
         return run
 
     engines = [("translate", lambda: keras(translator), (1, 64), True)]
@@ -398,6 +398,9 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
                     "chrf": None if texts is None else round(result.chrf, 2),
                     "same_strings": agree})
     return {"peak_gflops": round(peak, 1), "matmul_size": matmul_size, "threads": threads,
+            # CTranslate2 picks its matrix library at start-up: Intel MKL on Intel CPUs,
+            # oneDNN elsewhere, unless CT2_USE_MKL says (docs/results.md, 2026-12-07).
+            "ct2_use_mkl": os.environ.get("CT2_USE_MKL"),
             "input_rules_sentences_per_second": round(len(timed) / rules_seconds, 1),
             "sentences": len(timed), "one_by_one": len(few), "scored": len(inputs.ids),
             "rows": rows}
@@ -407,7 +410,9 @@ def format_engine_table(result) -> str:
     """A Markdown table of `compare_engines`'s result, with its peak and method."""
     size = result["matmul_size"]
     lines = [f"float32 matmul peak ({size} x {size}, TensorFlow): {result['peak_gflops']} GFLOP/s; "
-             f"CTranslate2 threads: {result['threads']}; input rules + detokenization "
+             f"CTranslate2 threads: {result['threads']}, CT2_USE_MKL="
+             f"{result['ct2_use_mkl'] or 'unset (MKL on Intel CPUs, oneDNN otherwise)'}; "
+             "input rules + detokenization "
              f"alone: {result['input_rules_sentences_per_second']} sentences / s; batch 64 "
              f"timed on {result['sentences']} sentences, batch 1 on {result['one_by_one']}, "
              f"BLEU / chrF on {result['scored']}",

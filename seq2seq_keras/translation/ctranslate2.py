@@ -44,10 +44,14 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import tensorflow as tf
 
+from seq2seq_keras.decoding import strategies
 from seq2seq_keras.layers.embeddings import sine_positions
-from seq2seq_keras.text.inputs import SentenceTooLongError
+from seq2seq_keras.models.limits import output_limits
+from seq2seq_keras.text.inputs import SentenceTooLongError, SourceText
 from seq2seq_keras.text.vocabulary import END_ID, PAD_ID, START_ID, UNK_ID
+from seq2seq_keras.training.saving import Artefact, load_meta, save_meta
 
 __all__ = ["SPECIAL_TOKENS", "QUANTIZATIONS", "POSITIONS", "require_ctranslate2",
            "max_source_pieces", "ctranslate2_spec", "export_ctranslate2",
@@ -232,7 +236,8 @@ def export_ctranslate2(translator, path: str, quantization: str = "float32") -> 
             size; the other weights float32).
 
     Returns:
-        `path`. `CTranslate2Translator(translator, path)` translates with it.
+        `path`, which `CTranslate2Translator(path)` translates with: the CTranslate2
+        model, and the package's `translator.json` and `source_words.json` (no weights).
 
     Raises:
         ModuleNotFoundError: without the `ctranslate2` extra.
@@ -257,107 +262,190 @@ def export_ctranslate2(translator, path: str, quantization: str = "float32") -> 
     spec.optimize(quantization=quantization)
     os.makedirs(path, exist_ok=True)
     spec.save(path)
+    # The package's side of the model (config, vocabularies, default strategy, the
+    # rare-name rule's words), which `CTranslate2Translator` reads: no Keras model.
+    save_meta(path, Artefact(None, translator.config, translator.source_vocab,
+                             translator.target_vocab, {}, translator.strategy,
+                             translator.source_words))
     return path
 
 
 class CTranslate2Translator:
-    """A `Translator`'s input rules and vocabularies around a CTranslate2 model of it.
+    """A CTranslate2 model of a Transformer, with the package's input rules around it:
+    `Translator`'s interface (`translate`, `translate_n_best`, `split`, ...) on
+    another engine.
 
     Args:
-        translator: the `Translator` that `path` was converted from (its input rules,
-            vocabularies and length limits are used; its Keras model is not run).
-        path: a folder written by `export_ctranslate2`.
-        compute_type: CTranslate2's compute type: `"default"` (the stored type),
-            `"float32"`, `"int8"` (weights quantized at load time if stored as float32;
-            int8 matrix products), ...
-        intra_threads: threads per translation (0: CTranslate2's default, 4 or the cores).
+        path: a folder written by `export_ctranslate2`: the CTranslate2 model, and the
+            package's `translator.json` and `source_words.json` (config, vocabularies,
+            default strategy, the rare-name rule's words), so no Keras model is built.
+        compute_type: CTranslate2's compute type: `"default"` (the stored weights'
+            type), `"float32"`, `"int8"` (float32 weights quantized at load time), ...
+        intra_threads: threads per translation (0: CTranslate2's default).
         inter_threads: translations run in parallel (each with `intra_threads`).
+        length_penalty: beam search ranks its hypotheses by CTranslate2's `score /
+            length ** length_penalty`, not the package's `score / ((5 + length) / 6) **
+            alpha` (a strategy's `alpha` is not used).
 
-    `translate` keeps `Translator.translate`'s contract (see the module's docstring);
-    beam search ranks its hypotheses by CTranslate2's length penalty, `score /
-    length ** length_penalty`, not the package's `((5 + length) / 6) ** alpha`.
+    `translate` keeps `Translator.translate`'s contract (the module's docstring says
+    how): the same input rules, the same strings for greedy search in float32
+    (docs/results.md). A Transformer on subwords writes no `[UNK]` to repair, so
+    `replace_unknown` changes nothing; sampling is not offered, nor attention weights.
 
     Raises:
         ModuleNotFoundError: without the `ctranslate2` extra.
-        FileNotFoundError: `path` is not a CTranslate2 model folder.
-        ValueError: the translator is not a Transformer.
+        FileNotFoundError: `path` is not a folder that `export_ctranslate2` wrote.
+
+    Example:
+
+    >>> translator = CTranslate2Translator("runs/transformer_ct2")  # export --format ctranslate2
+    >>> translator.translate(["I am cold.", "Where is the station?"])
     """
 
-    def __init__(self, translator, path: str, compute_type: str = "default",
-                 intra_threads: int = 0, inter_threads: int = 1):
+    has_attention = False
+    replaces_unknown = False
+
+    def __init__(self, path: str, compute_type: str = "default", intra_threads: int = 0,
+                 inter_threads: int = 1, length_penalty: float = 1.0):
         ctranslate2 = require_ctranslate2()
-        _check_transformer(translator)
         if not os.path.isfile(os.path.join(path, "model.bin")):
-            raise FileNotFoundError(f"{path} is not a CTranslate2 model folder (no model.bin): "
-                                    "write one with `seq2seq-keras export --format "
-                                    "ctranslate2`")
-        self.translator, self.path, self.compute_type = translator, path, compute_type
-        self.source_tokens = _tokens(translator.source_vocab)
-        self.max_source_pieces = max_source_pieces(translator.config)
-        self._target_ids = {token: i for i, token in enumerate(
-            _tokens(translator.target_vocab))}
+            raise FileNotFoundError(
+                f"{path} is not a CTranslate2 model folder (no model.bin): write one with "
+                "`seq2seq-keras export --format ctranslate2 --model transformer --output DIR`")
+        try:
+            parts = load_meta(path)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"{path} holds a CTranslate2 model but not the package's translator.json "
+                "(its vocabularies and input rules): write it with `seq2seq-keras export "
+                "--format ctranslate2`") from None
+        self.path, self.compute_type, self.length_penalty = path, compute_type, length_penalty
+        self.config, self.strategy = parts.config, parts.strategy
+        self.source_vocab, self.target_vocab = parts.source_vocab, parts.target_vocab
+        self.source_words = parts.source_words
+        self.source = SourceText(self.source_vocab, self.config.max_source_length,
+                                 self.source_words)
+        self.encode_source, self.split, self.fits = (
+            self.source.encode, self.source.split, self.source.fits)
+        self.max_source_pieces = max_source_pieces(self.config)
+        self._source_tokens = _tokens(self.source_vocab)
+        self._target_ids = {token: i for i, token in enumerate(_tokens(self.target_vocab))}
         self.model = ctranslate2.Translator(path, device="cpu", compute_type=compute_type,
                                             intra_threads=intra_threads,
                                             inter_threads=inter_threads)
 
+    @classmethod
+    def from_translator(cls, translator, path: str, **options) -> CTranslate2Translator:
+        """Convert a `Translator` into the new folder `path` (`export_ctranslate2`,
+        float32) and load it with `options` (see the class)."""
+        return cls(export_ctranslate2(translator, path), **options)
+
     def __repr__(self):
-        return f"CTranslate2Translator({self.path!r}, compute_type={self.compute_type!r})"
+        return (f"CTranslate2Translator({self.path!r}: {self.config.network_summary()}, "
+                f"compute_type={self.compute_type!r}, {self.strategy.describe()})")
 
-    def translate_ids(self, batch_ids, beam_width: int = 1, batch_size: int = 64,
-                      length_penalty: float = 1.0, return_scores: bool = False):
-        """The best output ids per list of source ids (`None` if empty), without
-        `[END]`; with `return_scores`, `(ids, score)` pairs (CTranslate2's score: the
-        log-probability, divided by `length ** length_penalty` in beam search).
+    def resolve_strategy(self, strategy=None, beam_width: int | None = None, **options):
+        """The strategy of `translate(strategy, beam_width)`, as `Translator`'s."""
+        return strategies.resolve_strategy(self.strategy, strategy, beam_width, **options)
 
-        Each sentence stops at its own output limit (`Translator.output_limit`): the
-        sentences are sent in groups of one limit."""
-        if not isinstance(beam_width, int) or beam_width < 1:
-            raise ValueError(f"beam_width must be a positive integer, got "
-                             f"beam_width={beam_width!r}")
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got "
-                             f"batch_size={batch_size!r}")
+    def output_limits(self, source_lengths) -> list[int]:
+        """The most tokens decoded for each source length, as `translate`'s searches."""
+        return output_limits(tf.constant(source_lengths, tf.int32),
+                             self.config.max_source_length,
+                             self.config.max_target_length).numpy().tolist()
+
+    def hypotheses(self, batch_ids, beam_width: int = 1, batch_size: int = 64,
+                   num_hypotheses: int = 1):
+        """Per list of source ids, its best `num_hypotheses` `(output ids without
+        [END], score)`, best first (`None` for an empty source). The score:
+        CTranslate2's log-probability, divided by `length ** length_penalty` in beam
+        search. Each sentence stops at its own output limit (`output_limits`): the
+        sentences are sent in groups of one limit.
+
+        Raises:
+            SentenceTooLongError: a source over `max_source_pieces` tokens.
+        """
+        for name, value in (("beam_width", beam_width), ("batch_size", batch_size),
+                            ("num_hypotheses", num_hypotheses)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
         results = [None] * len(batch_ids)
         rows = [k for k, ids in enumerate(batch_ids) if len(ids)]
         longest = max((len(batch_ids[k]) for k in rows), default=0)
         if longest > self.max_source_pieces:
             raise SentenceTooLongError(
                 f"a sentence of {longest} tokens is over the {self.max_source_pieces} that "
-                f"the CTranslate2 model's position table holds (ctranslate2.POSITIONS); "
+                "the CTranslate2 model's position table holds (ctranslate2.POSITIONS); "
                 "translate it with the Keras model (Translator.translate)")
-        limits = self.translator.searcher.output_limits([len(batch_ids[k]) for k in rows])
         groups = {}
-        for k, limit in zip(rows, limits, strict=True):
+        for k, limit in zip(rows, self.output_limits([len(batch_ids[k]) for k in rows]),
+                            strict=True):
             groups.setdefault(limit, []).append(k)
         for limit, group in groups.items():
             found = self.model.translate_batch(
-                [[self.source_tokens[i] for i in batch_ids[k]] for k in group],
-                max_batch_size=batch_size, beam_size=beam_width, length_penalty=length_penalty,
+                [[self._source_tokens[i] for i in batch_ids[k]] for k in group],
+                max_batch_size=batch_size, beam_size=max(beam_width, num_hypotheses),
+                num_hypotheses=num_hypotheses, length_penalty=self.length_penalty,
                 max_decoding_length=limit, min_decoding_length=0, max_input_length=0,
-                return_scores=return_scores)
+                return_scores=True)
             for k, result in zip(group, found, strict=True):
-                ids = [self._target_ids[token] for token in result.hypotheses[0]]
-                results[k] = (ids, result.scores[0]) if return_scores else ids
+                results[k] = [([self._target_ids[token] for token in tokens], score)
+                              for tokens, score in zip(result.hypotheses, result.scores,
+                                                       strict=True)]
         return results
 
-    def translate(self, sentences, *, beam_width: int | None = None, batch_size: int = 64,
-                  length_penalty: float = 1.0, split_sentences: bool = True):
+    def translate_ids(self, batch_ids, beam_width: int = 1, batch_size: int = 64):
+        """The best output ids per list of source ids, without `[END]` (`None` if
+        empty): greedy search, or beam search of `beam_width` (see `hypotheses`)."""
+        return [None if found is None else found[0][0]
+                for found in self.hypotheses(batch_ids, beam_width, batch_size)]
+
+    def translate(self, sentences, strategy=None, *, beam_width: int | None = None,
+                  batch_size: int = 64, replace_unknown: bool = True,
+                  split_sentences: bool = True):
         """Translate a string or a list of strings, as `Translator.translate` does.
 
         Args:
-            sentences: a string, or a list of strings (each may hold several sentences).
-            beam_width: 1: greedy search; N > 1: beam search of width N; `None`: the
-                translator's default strategy's width (the shipped models: 4).
+            sentences: a string, or a list of strings (each may hold several
+                sentences: see `text.inputs`).
+            strategy, beam_width: greedy search or beam search (of its width; its
+                `alpha` is not used: see the class), as for `Translator.translate`
+                (`None`: the model's default strategy, beam search of width 4 for the
+                shipped Transformer).
             batch_size: sentences decoded together.
-            length_penalty: beam search's CTranslate2 length penalty (see the class).
+            replace_unknown: accepted for `Translator`'s interface; changes nothing.
             split_sentences: `False`: each string is one sentence.
 
-        Returns a string for a string, a list for a list; raises as `translate`
+        Returns a string for a string, a list for a list. Raises as `translate`
         (`TypeError`, `SentenceTooLongError`, also for a sentence over
-        `max_source_pieces` tokens)."""
-        if beam_width is None:
-            beam_width = getattr(self.translator.strategy, "beam_width", 1)
-        inputs = self.translator.source.inputs(sentences, split_sentences)
-        found = self.translate_ids(inputs.ids, beam_width, batch_size, length_penalty)
-        vocab = self.translator.target_vocab
-        return inputs.join("" if ids is None else vocab.decode(ids) for ids in found)
+        `max_source_pieces` tokens); `ValueError` for sampling."""
+        width = self._beam_width(self.resolve_strategy(strategy, beam_width))
+        inputs = self.source.inputs(sentences, split_sentences)
+        found = self.translate_ids(inputs.ids, width, batch_size)
+        return inputs.join("" if ids is None else self.target_vocab.decode(ids)
+                           for ids in found)
+
+    def translate_n_best(self, sentences, strategy=None, *, beam_width: int | None = None,
+                         batch_size: int = 64, replace_unknown: bool = True):
+        """The best translations of beam search, as `(text, score)` pairs, best first
+        (`Translator.translate_n_best`; the scores are CTranslate2's, see
+        `hypotheses`). Each string is one sentence; `[("", 0.0)]` for an empty one."""
+        beam = strategies.resolve_beam(self.strategy, strategy, beam_width)
+        inputs = self.source.inputs(sentences, split=False)
+        found = self.hypotheses(inputs.ids, beam.beam_width, batch_size,
+                                num_hypotheses=beam.beam_width)
+        found = [[([], 0.0)] if best is None else best for best in found]
+        texts = iter(inputs.restore([self.target_vocab.decode(ids) for best in found
+                                     for ids, _ in best],
+                                    [k for k, best in enumerate(found) for _ in best]))
+        results = [[(next(texts), float(score)) for _, score in best] for best in found]
+        return results[0] if inputs.single else results
+
+    @staticmethod
+    def _beam_width(strategy) -> int:
+        if isinstance(strategy, strategies.BeamSearch):
+            return strategy.beam_width
+        if isinstance(strategy, strategies.Greedy):
+            return 1
+        raise ValueError(f"the CTranslate2 engine decodes by greedy or beam search, not "
+                         f"{strategy.describe()}; use the Keras engine for sampling")
