@@ -194,8 +194,9 @@ def test_compare_engines_rows_and_the_same_greedy_strings(tiny, converted):
     ours, theirs = rows["translate", "greedy", 64], rows["CTranslate2 float32", "greedy", 64]
     assert theirs["same_strings"] == 1.0 and ours["same_strings"] is None
     assert (theirs["bleu"], theirs["chrf"]) == (ours["bleu"], ours["chrf"])
+    # No engine runs faster than its useful FLOPs at the measured peak allow.
     assert result["peak_gflops"] > 0 and all(
-        0 < r["of_limit"] for r in result["rows"] if "of_limit" in r)
+        0 < r["of_limit"] < 1 for r in result["rows"] if "of_limit" in r)
     table = format_engine_table(result)
     assert "| CTranslate2 float32 | greedy | 64 |" in table and "100.0%" in table
 

@@ -393,7 +393,7 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
                     "sentences_per_second": round(len(chosen) / seconds, 1),
                     "pieces_per_second": round(pieces / seconds),
                     "limit_sentences_per_second": round(limit_rate),
-                    "of_limit": round(len(chosen) / seconds / limit_rate, 4),
+                    "of_limit": float(f"{len(chosen) / seconds / limit_rate:.3g}"),
                     "bleu": None if texts is None else round(result.bleu, 2),
                     "chrf": None if texts is None else round(result.chrf, 2),
                     "same_strings": agree})
