@@ -187,18 +187,20 @@ def test_compare_engines_rows_and_the_same_greedy_strings(tiny, converted):
     sources = sentences[:12]
     result = compare_engines(translator, sources, [[s] for s in sources], converted,
                              sentences=8, one_by_one=2, beam_width=2, xla=False,
-                             matmul_size=256)
+                             matmul_size=256, repeats=1)
     rows = {(r["engine"], r.get("search"), r.get("batch")): r for r in result["rows"]}
-    assert {("CTranslate2 float32", "greedy", 64), ("CTranslate2 int8", "beam 2", 1),
+    assert {("CTranslate2 float32, 2 threads", "greedy", 64),
+            ("CTranslate2 int8, 1 thread x 2 batches", "beam 2", 1),
             ("translate", "beam 2", 64)} <= set(rows)
-    ours, theirs = rows["translate", "greedy", 64], rows["CTranslate2 float32", "greedy", 64]
+    ours = rows["translate", "greedy", 64]
+    theirs = rows["CTranslate2 float32, 1 thread x 2 batches", "greedy", 64]
     assert theirs["same_strings"] == 1.0 and ours["same_strings"] is None
     assert (theirs["bleu"], theirs["chrf"]) == (ours["bleu"], ours["chrf"])
     # No engine runs faster than its useful FLOPs at the measured peak allow.
     assert result["peak_gflops"] > 0 and all(
         0 < r["of_limit"] < 1 for r in result["rows"] if "of_limit" in r)
     table = format_engine_table(result)
-    assert "| CTranslate2 float32 | greedy | 64 |" in table and "100.0%" in table
+    assert "| CTranslate2 float32, 2 threads | greedy | 64 |" in table and "100.0%" in table
 
 
 @needs_ctranslate2
@@ -210,9 +212,11 @@ def test_cli_bench_with_ctranslate2(tiny, converted, tmp_path, capsys):
                  "--reference-sentences", "1", "--beam-width", "2", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     engines = {row["engine"] for row in result["rows"]}
-    assert engines == {"translate", "translate + XLA", "Keras int8", "CTranslate2 float32",
-                       "CTranslate2 int8"}
-    assert result["threads"] == 2 and result["sentences"] == 4
+    assert engines == {"translate", "translate + XLA", "Keras int8",
+                       "CTranslate2 float32, 2 threads", "CTranslate2 int8, 2 threads",
+                       "CTranslate2 float32, 1 thread x 2 batches",
+                       "CTranslate2 int8, 1 thread x 2 batches"}
+    assert result["threads"] == [[2, 1], [1, 2]] and result["sentences"] == 4
 
 
 @needs_ctranslate2

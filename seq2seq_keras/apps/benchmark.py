@@ -266,39 +266,48 @@ def _keras_int8(translator):
                       source_words=translator.source_words)
 
 
-def _timed(run, ids, beam, batch):
-    """`(outputs, seconds)` of `run(ids, beam, batch)` after one warm-up (which traces
-    and, under XLA, compiles every shape); at batch 1, one call per sentence."""
-    if batch == 1:
-        run(ids[:2], beam, 1)
+def _timed(run, ids, beam, batch, repeats: int = 3):
+    """`(outputs, seconds)` of `run(ids, beam, batch)`: the best of `repeats` timed
+    passes after one warm-up (which traces and, under XLA, compiles every shape); at
+    batch 1, one call per sentence. The best, not the mean: on a shared machine a
+    pass is only ever slowed by the others' work."""
+    def one_pass():
+        if batch == 1:
+            return [run([one], beam, 1)[0] for one in ids]
+        return run(ids, beam, batch)
+
+    one_pass()
+    best = float("inf")
+    for _ in range(repeats):
         start = time.perf_counter()
-        found = [run([one], beam, 1)[0] for one in ids]
-    else:
-        run(ids, beam, batch)
-        start = time.perf_counter()
-        found = run(ids, beam, batch)
-    return found, time.perf_counter() - start
+        found = one_pass()
+        best = min(best, time.perf_counter() - start)
+    return found, best
 
 
 def compare_engines(translator, sources, references, ctranslate2_path: str,
                     sentences: int = 500, one_by_one: int = 50, beam_width: int = 4,
-                    threads: int = 2, xla: bool = True, keras_int8: bool = True,
-                    length_penalty: float = 1.0, matmul_size: int = 2048) -> dict:
+                    threads=((2, 1), (1, 2)), xla: bool = True, keras_int8: bool = True,
+                    length_penalty: float = 1.0, matmul_size: int = 2048,
+                    repeats: int = 3) -> dict:
     """A Transformer's searches in Keras and in CTranslate2, on the same sentences, in
     one process: speed, scores, and the arithmetic limit of the same work.
 
     Each engine decodes source ids into output ids (the input rules and the
     detokenization are the package's for both, and timed apart: the `"input
     rules"` entry): greedy and beam search at batch 64 on the first `sentences`
-    sources (one warm-up pass, then one timed; XLA compiles its shapes in the
-    warm-up) and at batch 1 on the first `one_by_one`. BLEU and chrF: every source,
-    batch 64, as `translate` gives the strings (untimed).
+    sources and at batch 1 on the first `one_by_one` (one warm-up pass, in which XLA
+    compiles its shapes, then the best of `repeats` timed passes). BLEU and chrF:
+    every source, batch 64, as `translate` gives the strings (untimed).
 
     Engines: `translate` (`tf.function`; with `xla`, also under XLA at batch 64);
     with `keras_int8`, the same model after `model.quantize("int8")` (`_keras_int8`);
     CTranslate2 float32 and int8 (`compute_type`, the weights quantized at load time
-    if stored as float32), `threads` threads. CTranslate2's beam search ranks by its
-    own length penalty (`length_penalty`), `translate`'s by the model's strategy.
+    if stored as float32), with each `(intra_threads, inter_threads)` of `threads`:
+    by default 2 threads per translation, and 1 thread per translation with 2
+    batches translated at once (at batch 1, one thread). CTranslate2's beam search
+    ranks by its own length penalty (`length_penalty`), `translate`'s by the model's
+    strategy. TensorFlow uses every core (its default).
 
     The limit: `transformer_flops` of each row's own outputs over `matmul_gflops`
     measured now (`matmul_size`): the sentences per second if every useful FLOP ran
@@ -311,7 +320,7 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
         ctranslate2_path: a folder written by `export_ctranslate2` of `translator`.
 
     Returns:
-        `{"peak_gflops", "matmul_size", "threads", "ct2_use_mkl",
+        `{"peak_gflops", "matmul_size", "threads", "repeats", "ct2_use_mkl",
         "input_rules_sentences_per_second",
         "sentences", "one_by_one", "scored", "rows"}` (the last three: how many
         sentences were timed at batch 64, at batch 1, and scored), each
@@ -341,9 +350,10 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
                 ids, strategy, batch_size=batch, jit_compile=jit_compile)]
         return run
 
-    def ctranslate2(compute_type):
+    def ctranslate2(compute_type, intra, inter):
         engine = CTranslate2Translator(ctranslate2_path, compute_type=compute_type,
-                                       intra_threads=threads, length_penalty=length_penalty)
+                                       intra_threads=intra, inter_threads=inter,
+                                       length_penalty=length_penalty)
 
         def run(ids, beam, batch):
             return engine.translate_ids(ids, beam, batch_size=batch)
@@ -354,8 +364,9 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
         engines.append(("translate + XLA", lambda: keras(translator, True), (64,), False))
     if keras_int8:
         engines.append(("Keras int8", lambda: keras(_keras_int8(translator)), (1, 64), True))
-    engines += [(f"CTranslate2 {kind}", functools.partial(ctranslate2, kind), (1, 64), True)
-                for kind in ("float32", "int8")]
+    engines += [(f"CTranslate2 {kind}, {_threads(intra, inter)}",
+                 functools.partial(ctranslate2, kind, intra, inter), (1, 64), True)
+                for kind in ("float32", "int8") for intra, inter in threads]
 
     rows, strings = [], {}
     for name, make, batches, scored in engines:
@@ -373,7 +384,7 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
                 result = evaluate_translations(list(sources), texts, list(references))
             for batch in batches:
                 chosen = few if batch == 1 else timed
-                found, seconds = _timed(run, chosen, beam, batch)
+                found, seconds = _timed(run, chosen, beam, batch, repeats)
                 pieces = sum(len(ids or []) for ids in found)
                 limits = translator.searcher.output_limits([len(ids) for ids in chosen])
                 flops = sum(transformer_flops(config, len(vocab), len(source),
@@ -397,7 +408,8 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
                     "bleu": None if texts is None else round(result.bleu, 2),
                     "chrf": None if texts is None else round(result.chrf, 2),
                     "same_strings": agree})
-    return {"peak_gflops": round(peak, 1), "matmul_size": matmul_size, "threads": threads,
+    return {"peak_gflops": round(peak, 1), "matmul_size": matmul_size,
+            "threads": [list(pair) for pair in threads], "repeats": repeats,
             # CTranslate2 picks its matrix library at start-up: Intel MKL on Intel CPUs,
             # oneDNN elsewhere, unless CT2_USE_MKL says (docs/results.md, 2026-12-07).
             "ct2_use_mkl": os.environ.get("CT2_USE_MKL"),
@@ -406,11 +418,17 @@ def compare_engines(translator, sources, references, ctranslate2_path: str,
             "rows": rows}
 
 
+def _threads(intra: int, inter: int) -> str:
+    """How a CTranslate2 row runs: `"2 threads"`, `"1 thread x 2 batches"`."""
+    each = f"{intra} thread{'s' if intra > 1 else ''}"
+    return each if inter == 1 else f"{each} x {inter} batches"
+
+
 def format_engine_table(result) -> str:
     """A Markdown table of `compare_engines`'s result, with its peak and method."""
     size = result["matmul_size"]
     lines = [f"float32 matmul peak ({size} x {size}, TensorFlow): {result['peak_gflops']} GFLOP/s; "
-             f"CTranslate2 threads: {result['threads']}, CT2_USE_MKL="
+             f"best of {result['repeats']} timed passes; CT2_USE_MKL="
              f"{result['ct2_use_mkl'] or 'unset (MKL on Intel CPUs, oneDNN otherwise)'}; "
              "input rules + detokenization "
              f"alone: {result['input_rules_sentences_per_second']} sentences / s; batch 64 "

@@ -158,7 +158,9 @@ def _bench(args) -> int:
         result = compare_engines(translator, sources, [references[s] for s in sources],
                                  args.ctranslate2, sentences=args.sentences,
                                  one_by_one=args.reference_sentences,
-                                 beam_width=args.beam_width, threads=args.threads)
+                                 beam_width=args.beam_width,
+                                 threads=((args.threads, 1), (1, args.threads))
+                                 if args.threads > 1 else ((1, 1),))
         print(json.dumps(result, indent=1) if args.json else format_engine_table(result))
         return 0
     sentences = [s for s in split_references(translator.config, "test") if translator.fits(s)]
@@ -325,7 +327,8 @@ def _parser() -> argparse.ArgumentParser:
                        "arithmetic limit; --sentences for batch 64, --reference-sentences "
                        "for batch 1")
     bench.add_argument("--threads", type=int, default=2,
-                       help="--ctranslate2: CTranslate2's threads per translation")
+                       help="--ctranslate2: CTranslate2 runs with N threads per translation, "
+                       "and with 1 thread per translation and N batches at once")
     bench.add_argument("--export", action="store_true",
                        help="also time the whole translate path and the exported SavedModel "
                        "at batch 64 (writes a temporary export)")
