@@ -45,6 +45,7 @@ _EXPORTS = {
     "load_translator": "translation.translator",
     "evaluate_translations": "translation.evaluation",
     "evaluate_translator": "translation.evaluation",
+    "CTranslate2Translator": "translation.ctranslate2",
 }
 
 # The subpackages and modules reached as `s2s.NAME`.

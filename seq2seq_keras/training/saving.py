@@ -30,7 +30,8 @@ from seq2seq_keras.decoding import strategies
 from seq2seq_keras.models.rnn import build_training_model
 from seq2seq_keras.text.vocabulary import Vocabulary
 
-__all__ = ["Artefact", "save_artefact", "load_artefact", "save_lexicon", "save_source_words"]
+__all__ = ["Artefact", "save_artefact", "load_artefact", "save_meta", "load_meta",
+           "save_lexicon", "save_source_words"]
 
 WEIGHTS_FILE = "model.weights.h5"
 HALF_WEIGHTS_FILE = "model.weights.f16.npz"
@@ -83,15 +84,22 @@ def save_artefact(path: str, artefact: Artefact, half_precision: bool = False) -
             fresh.set_weights(model.get_weights())
             model = fresh
         model.save_weights(os.path.join(path, WEIGHTS_FILE))
+    save_meta(path, artefact)
+    save_lexicon(path, artefact.lexicon)
+
+
+def save_meta(path: str, artefact: Artefact) -> None:
+    """Write everything of an artefact but its weights and lexicon into the folder
+    `path`: `translator.json` and `source_words.json` (what `load_meta` reads; a
+    converted model of another engine keeps them beside its own weights)."""
     meta = {
-        "config": config.to_dict(),
+        "config": artefact.config.to_dict(),
         "source_vocab": artefact.source_vocab.get_config(),
         "target_vocab": artefact.target_vocab.get_config(),
         "decoding": artefact.strategy.get_config(),
     }
     with open(os.path.join(path, META_FILE), "w", encoding="utf-8") as handle:
         json.dump(meta, handle, ensure_ascii=False, indent=1)
-    save_lexicon(path, artefact.lexicon)
     save_source_words(path, artefact.source_words)
 
 
@@ -144,7 +152,31 @@ def load_artefact(path: str) -> Artefact:
         raise FileNotFoundError(
             f"{path} is not a saved translator: {missing} is missing (train one with "
             "`seq2seq-keras train --output DIR`)")
+    artefact = load_meta(path)
+    model = build_training_model(artefact.config, len(artefact.source_vocab),
+                                 len(artefact.target_vocab))
+    _load_weights(model, weights[0], (len(artefact.source_vocab), len(artefact.target_vocab)))
+    artefact.model = model
+    # Optional: a model saved without one drops the [UNK] it cannot copy.
+    lexicon_path = os.path.join(path, LEXICON_FILE)
+    artefact.lexicon = _read_json(lexicon_path) if os.path.isfile(lexicon_path) else {}
+    if not isinstance(artefact.lexicon, dict):
+        raise ValueError(f"{lexicon_path} must hold a JSON object")
+    return artefact
+
+
+def load_meta(path: str) -> Artefact:
+    """What `save_meta` wrote in the folder `path`: an `Artefact` without its model
+    (`None`) and lexicon (`{}`), each part checked (the JSON types, the config's
+    bounds, vocabularies with no token twice).
+
+    Raises:
+        FileNotFoundError: if `translator.json` is missing.
+        ValueError: if it is damaged or lacks a part.
+    """
     meta_path = os.path.join(path, META_FILE)
+    if not os.path.isfile(meta_path):
+        raise FileNotFoundError(f"{path} holds no {META_FILE}")
     meta = _read_json(meta_path)
     missing = [key for key in ("config", "source_vocab", "target_vocab")
                if not isinstance(meta, dict) or not isinstance(meta.get(key), dict)]
@@ -157,19 +189,13 @@ def load_artefact(path: str) -> Artefact:
         target_vocab = Vocabulary.from_config(meta["target_vocab"])
     except (TypeError, KeyError, ValueError) as error:
         raise ValueError(f"{meta_path}: {error}") from None
-    model = build_training_model(config, len(source_vocab), len(target_vocab))
-    _load_weights(model, weights[0], (len(source_vocab), len(target_vocab)))
-    # Optional: a model saved without one drops the [UNK] it cannot copy.
-    lexicon_path = os.path.join(path, LEXICON_FILE)
-    lexicon = _read_json(lexicon_path) if os.path.isfile(lexicon_path) else {}
     strategy = strategies.get_strategy(meta.get("decoding", _LEGACY_STRATEGY))
-    # Optional too: a model saved without it keeps its rare names as they are.
+    # Optional: a model saved without it keeps its rare names as they are.
     words_path = os.path.join(path, SOURCE_WORDS_FILE)
     words = _read_json(words_path) if os.path.isfile(words_path) else None
-    if not isinstance(lexicon, dict) or not (words is None or isinstance(words, list)):
-        raise ValueError(f"{path}: {LEXICON_FILE} must hold a JSON object and "
-                         f"{SOURCE_WORDS_FILE} a list")
-    return Artefact(model, config, source_vocab, target_vocab, lexicon, strategy, words)
+    if not (words is None or isinstance(words, list)):
+        raise ValueError(f"{words_path} must hold a JSON list")
+    return Artefact(None, config, source_vocab, target_vocab, {}, strategy, words)
 
 
 def _load_weights(model, path: str, vocab_sizes) -> None:
