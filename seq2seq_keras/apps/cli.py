@@ -443,7 +443,8 @@ def main(argv=None) -> int:
 
 def _user_error(error: Exception) -> str | None:
     """One line for an error that bad input causes, `None` for a bug (a traceback)."""
-    if isinstance(error, (ValueError, FileNotFoundError)):
+    if isinstance(error, (ValueError, FileNotFoundError, ImportError)):
+        # ImportError: an optional package missing (an extra); the message names it.
         return _shortened(str(error))
     if isinstance(error, OSError):  # a folder that is a file, or not writable; a full disk
         return f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
