@@ -103,16 +103,18 @@ def test_a_closed_stdout_and_ctrl_c_end_quietly(tmp_path):
     with open(path) as stdin:
         # SIGINT as a terminal sends it: a run started in the background (CI) would
         # otherwise hand the child an ignored SIGINT.
+        # Unbuffered bytes: a buffered readline would keep read-ahead that communicate()
+        # (which reads the pipe itself) never sees, cutting a line in two.
         process = subprocess.Popen([*CLI, "translate", "--model", BLOG], stdin=stdin,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT,
                                                                     signal.SIG_DFL))
         first = process.stdout.readline()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
-    lines = (first + out).splitlines()
-    assert 1 <= len(lines) < 3000 and set(lines) == {first.strip()}
-    assert process.returncode == 130 and "Traceback" not in err
+    lines = (first + out).decode().splitlines()
+    assert 1 <= len(lines) < 3000 and set(lines) == {first.decode().strip()}
+    assert process.returncode == 130 and b"Traceback" not in err
 
 
 def test_read_lines_holds_one_bounded_line():
