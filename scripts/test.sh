@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Set everything up with the test extras, then run the whole test suite
-# (add -m "not slow" to skip the training, notebook and browser tests).
+# Set everything up with the test and docs extras, then run the whole test suite
+# (add -m "not slow" to skip the training, notebook, site and browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The page of `seq2seq-keras serve` is tested in headless Chromium (tests/test_serve.py,
-# which skips without it): installed here on Debian when running as root.
+# The page of `seq2seq-keras serve` and the documentation site are tested in headless
+# Chromium (tests/test_serve.py, tests/test_docs.py, which skip without it): installed
+# here on Debian when running as root.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
@@ -14,5 +15,5 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
          "apt-get install chromium chromium-driver)" >&2
   fi
 fi
-bash scripts/setup.sh test
+bash scripts/setup.sh test,docs
 .venv/bin/python -m pytest -ra "$@"

@@ -129,11 +129,10 @@ def load_pairs(
         CorpusError: missing or empty file, or a malformed line (invalid UTF-8, fewer
             than 2 or more than 3 columns, an empty side) unless `skip_malformed`.
 
-    Example:
-
-    >>> pairs = load_pairs(num_pairs=3)
-    >>> pairs[0]
-    ('Go.', 'Va !')
+    Examples:
+        >>> pairs = load_pairs(num_pairs=3)
+        >>> pairs[0]
+        ('Go.', 'Va !')
     """
     path = path or default_corpus_path()
     if num_pairs is not None and num_pairs <= 0:

@@ -104,10 +104,9 @@ class ManythingsAnkiConfig(tfds.core.BuilderConfig):
         test_fraction: fraction of English sentences for test (0.05).
         split_seed: seed of the split (1337).
 
-    Example:
-
-    >>> config = ManythingsAnkiConfig(name="fra-eng-500", pair="fra-eng", num_pairs=500)
-    >>> builder = ManythingsAnki(config=config, data_dir="/tmp/tfds")  # doctest: +SKIP
+    Examples:
+        >>> config = ManythingsAnkiConfig(name="fra-eng-500", pair="fra-eng", num_pairs=500)
+        >>> builder = ManythingsAnki(config=config, data_dir="/tmp/tfds")  # doctest: +SKIP
     """
 
     pair: str = "fra-eng"
@@ -162,11 +161,10 @@ class ManythingsAnki(tfds.core.GeneratorBasedBuilder):
             `~/tensorflow_datasets`).
         **kwargs: other `tfds.core.GeneratorBasedBuilder` arguments (`version`, ...).
 
-    Example:
-
-    >>> builder = ManythingsAnki(config="fra-eng-10k", data_dir="/tmp/tfds")  # doctest: +SKIP
-    >>> builder.download_and_prepare()  # doctest: +SKIP
-    >>> ds = builder.as_dataset(split="test", as_supervised=True)  # doctest: +SKIP
+    Examples:
+        >>> builder = ManythingsAnki(config="fra-eng-10k", data_dir="/tmp/tfds")  # doctest: +SKIP
+        >>> builder.download_and_prepare()  # doctest: +SKIP
+        >>> ds = builder.as_dataset(split="test", as_supervised=True)  # doctest: +SKIP
     """
 
     VERSION = tfds.core.Version("1.0.0")
@@ -276,10 +274,9 @@ def config_name(
         E.g. `"fra-eng"`, `"fra-eng-500"`, `"fra-eng-10k-v0.15-t0.05-s1337"`; the
         split suffix is left out for `Config()`'s split.
 
-    Example:
-
-    >>> config_name("fra-eng", 10_000, validation_fraction=0.15)
-    'fra-eng-10k-v0.15-t0.05-s1337'
+    Examples:
+        >>> config_name("fra-eng", 10_000, validation_fraction=0.15)
+        'fra-eng-10k-v0.15-t0.05-s1337'
     """
     name = pair
     if num_pairs is not None:
@@ -312,11 +309,10 @@ def build_tfds(
     Raises:
         ValueError: `pair` is not a folder of `data/`, or `num_pairs` is not positive.
 
-    Example:
-
-    >>> builder = build_tfds("fra-eng", data_dir="/tmp/tfds", num_pairs=10_000)
-    >>> builder.info.splits["train"].num_examples  # doctest: +SKIP
-    8572
+    Examples:
+        >>> builder = build_tfds("fra-eng", data_dir="/tmp/tfds", num_pairs=10_000)
+        >>> builder.info.splits["train"].num_examples  # doctest: +SKIP
+        8572
     """
     pairs = available_pairs()
     if pair not in pairs:

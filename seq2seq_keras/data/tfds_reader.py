@@ -82,11 +82,10 @@ def load_tfds_pairs(
         FileNotFoundError: the dataset is not prepared in `data_dir` and may not be
             downloaded.
 
-    Example:
-
-    >>> pairs = load_tfds_pairs("manythings_anki/fra-eng", "validation")  # doctest: +SKIP
-    >>> pairs[0]  # doctest: +SKIP
-    ('Stop!', 'Ça suffit !')
+    Examples:
+        >>> pairs = load_tfds_pairs("manythings_anki/fra-eng", "validation")  # doctest: +SKIP
+        >>> pairs[0]  # doctest: +SKIP
+        ('Stop!', 'Ça suffit !')
     """
     builder = _prepared_builder(name, data_dir, download)
     if not builder.info.supervised_keys:
@@ -143,11 +142,10 @@ def load_tfds_splits(
             or `validation` split.
         FileNotFoundError: as in `load_tfds_pairs`.
 
-    Example:
-
-    >>> splits = load_tfds_splits("manythings_anki/fra-eng", Config(num_pairs=10_000))
-    >>> len(splits.train)  # doctest: +SKIP
-    8572
+    Examples:
+        >>> splits = load_tfds_splits("manythings_anki/fra-eng", Config(num_pairs=10_000))
+        >>> len(splits.train)  # doctest: +SKIP
+        8572
     """
     config = config or Config()
     if config.sample_pairs:

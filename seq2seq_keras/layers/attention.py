@@ -94,12 +94,11 @@ class LuongAttention(_Attention):
     Args:
         units: unused (the score has no hidden layer); kept for a common signature.
 
-    Example:
-
-    >>> layer = LuongAttention()
-    >>> context, weights = layer(keras.ops.ones((2, 3, 8)), keras.ops.ones((2, 5, 6)))
-    >>> tuple(context.shape), tuple(weights.shape)
-    ((2, 3, 6), (2, 3, 5))
+    Examples:
+        >>> layer = LuongAttention()
+        >>> context, weights = layer(keras.ops.ones((2, 3, 8)), keras.ops.ones((2, 5, 6)))
+        >>> tuple(context.shape), tuple(weights.shape)
+        ((2, 3, 6), (2, 3, 5))
     """
 
     def build(self, query_shape, value_shape, value_mask_shape=None):

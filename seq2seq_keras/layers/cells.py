@@ -125,12 +125,11 @@ class PeepholeLSTMCell(_GatedCell):
     (applied to the previous `c`) and `output_peephole` (applied to the new `c`).
     Arguments: see `_GatedCell`.
 
-    Example:
-
-    >>> layer = keras.layers.RNN(PeepholeLSTMCell(4), return_state=True)
-    >>> output, h, c = layer(keras.ops.ones((2, 3, 5)))
-    >>> tuple(h.shape), tuple(c.shape)
-    ((2, 4), (2, 4))
+    Examples:
+        >>> layer = keras.layers.RNN(PeepholeLSTMCell(4), return_state=True)
+        >>> output, h, c = layer(keras.ops.ones((2, 3, 5)))
+        >>> tuple(h.shape), tuple(c.shape)
+        ((2, 4), (2, 4))
     """
 
     def build(self, input_shape):

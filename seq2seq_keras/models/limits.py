@@ -14,10 +14,9 @@ def output_limits(source_lengths, max_source_length: int, max_target_length: int
     max_source_length))`. The one rule for `translate`'s searches, the export and the
     sizes of a Transformer's caches.
 
-    Example:
-
-    >>> output_limits([3, 60], max_source_length=30, max_target_length=40).numpy()
-    array([40, 80], dtype=int32)
+    Examples:
+        >>> output_limits([3, 60], max_source_length=30, max_target_length=40).numpy()
+        array([40, 80], dtype=int32)
     """
     grown = tf.math.ceil(tf.cast(source_lengths, tf.float64) * max_target_length
                          / max_source_length)

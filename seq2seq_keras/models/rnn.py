@@ -152,11 +152,10 @@ def build_training_model(config: Config, source_vocab_size: int,
         `(batch, target_time, target_vocab_size)` (the loss takes logits;
         `keras.ops.softmax` of them gives the probabilities).
 
-    Example:
-
-    >>> model = build_training_model(Config(units=8), 12, 14)
-    >>> [layer.name for layer in model.layers if "lstm" in layer.name]
-    ['encoder_lstm', 'decoder_lstm']
+    Examples:
+        >>> model = build_training_model(Config(units=8), 12, 14)
+        >>> [layer.name for layer in model.layers if "lstm" in layer.name]
+        ['encoder_lstm', 'decoder_lstm']
     """
     config.validate()
     for name, size in (("source_vocab_size", source_vocab_size),
@@ -197,14 +196,14 @@ def build_inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model
     Returns:
         `(encoder_model, decoder_model)`, sharing their weights with `model`:
 
-        * `encoder_model(source (batch, time)) -> state`, a list: the decoder's
-          initial states (`[h, c]` per LSTM layer, `[h]` per GRU layer), then, with
-          attention, the encoder outputs `(batch, time, units or 2 * units)` and
-          the source mask `(batch, time)`;
-        * `decoder_model([tokens (batch, steps), *state]) -> [probabilities
-          (batch, steps, vocab), *state]`: the new states, and the attention
-          memory passed through unchanged, so that the output state of one step is
-          the input state of the next, whatever the architecture.
+            * `encoder_model(source (batch, time)) -> state`, a list: the decoder's
+              initial states (`[h, c]` per LSTM layer, `[h]` per GRU layer), then, with
+              attention, the encoder outputs `(batch, time, units or 2 * units)` and
+              the source mask `(batch, time)`;
+            * `decoder_model([tokens (batch, steps), *state]) -> [probabilities
+              (batch, steps, vocab), *state]`: the new states, and the attention
+              memory passed through unchanged, so that the output state of one step is
+              the input state of the next, whatever the architecture.
     """
     return build_inference_graphs(model)[:2]
 

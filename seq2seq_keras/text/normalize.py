@@ -44,10 +44,9 @@ def normalize_all(texts, batch_size: int = 10_000) -> list[str]:
 def normalize(text: str) -> str:
     """One sentence normalized by `tf_normalize` (possibly empty).
 
-    Example:
-
-    >>> normalize("  It\u2019s  cold\u00a0!  ")
-    "It's cold !"
+    Examples:
+        >>> normalize("  It\u2019s  cold\u00a0!  ")
+        "It's cold !"
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")

@@ -202,12 +202,11 @@ def split_sentences(text: str) -> list[str]:
         Joined with single spaces, they give `text` with its whitespace between
         sentences collapsed.
 
-    Example:
-
-    >>> split_sentences("Tom is tired. He wants to sleep. Let him rest.")
-    ['Tom is tired.', 'He wants to sleep.', 'Let him rest.']
-    >>> split_sentences("Mr. Smith arrived. Hello!")
-    ['Mr. Smith arrived.', 'Hello!']
+    Examples:
+        >>> split_sentences("Tom is tired. He wants to sleep. Let him rest.")
+        ['Tom is tired.', 'He wants to sleep.', 'Let him rest.']
+        >>> split_sentences("Mr. Smith arrived. Hello!")
+        ['Mr. Smith arrived.', 'Hello!']
     """
     return [s.decode() for s in _one(tf_split_sentences, text).numpy()]
 
@@ -232,14 +231,13 @@ def tidy_typing(text: str, known=None, names=None) -> str:
         names: with `known`, the training sources' lower-cased words (likewise): in a
             line typed without capitals or in capitals, a word they lack is capitalized.
 
-    Example:
-
-    >>> tidy_typing("I AM COLD. WHERE IS TOM")
-    'I am cold. Where is tom'
-    >>> tidy_typing("where is tom", known={"Tom", "is", "where"})
-    'Where is Tom'
-    >>> tidy_typing("I MET SVETLANA", known={"I", "met"}, names={"i", "met"})
-    'I met Svetlana'
+    Examples:
+        >>> tidy_typing("I AM COLD. WHERE IS TOM")
+        'I am cold. Where is tom'
+        >>> tidy_typing("where is tom", known={"Tom", "is", "where"})
+        'Where is Tom'
+        >>> tidy_typing("I MET SVETLANA", known={"I", "met"}, names={"i", "met"})
+        'I met Svetlana'
     """
     known, names = (t if t is None or isinstance(t, tf.lookup.StaticHashTable)
                     else known_words(t) for t in (known, names))

@@ -51,11 +51,10 @@ class Vocabulary:
         sentencepiece: at subword level, the serialized SentencePiece model (see
             `text.subwords.train_sentencepiece`).
 
-    Example:
-
-    >>> vocab = Vocabulary.build(["Hi.", "Run!"], level="char")
-    >>> vocab.decode(vocab.encode("Hi!"))
-    'Hi!'
+    Examples:
+        >>> vocab = Vocabulary.build(["Hi.", "Run!"], level="char")
+        >>> vocab.decode(vocab.encode("Hi!"))
+        'Hi!'
     """
 
     def __init__(self, tokens, level="char", sentencepiece: bytes | None = None):

@@ -244,10 +244,9 @@ def export_ctranslate2(translator, path: str, quantization: str = "float32") -> 
         ValueError: a model that is not a Transformer, a `quantization` not in
             `QUANTIZATIONS`, or a `path` that exists and is not an empty folder.
 
-    Example:
-
-    >>> translator = s2s.load_translator("transformer")
-    >>> export_ctranslate2(translator, "runs/transformer_ct2", quantization="int8")
+    Examples:
+        >>> translator = s2s.load_translator("transformer")
+        >>> export_ctranslate2(translator, "runs/transformer_ct2", quantization="int8")
     """
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"quantization must be one of {list(QUANTIZATIONS)}, got "
@@ -296,10 +295,10 @@ class CTranslate2Translator:
         ModuleNotFoundError: without the `ctranslate2` extra.
         FileNotFoundError: `path` is not a folder that `export_ctranslate2` wrote.
 
-    Example:
-
-    >>> translator = CTranslate2Translator("runs/transformer_ct2")  # export --format ctranslate2
-    >>> translator.translate(["I am cold.", "Where is the station?"])
+    Examples:
+        >>> # a folder written by `seq2seq-keras export --format ctranslate2`
+        >>> translator = CTranslate2Translator("runs/transformer_ct2")
+        >>> translator.translate(["I am cold.", "Where is the station?"])
     """
 
     has_attention = False
