@@ -238,3 +238,23 @@ def test_cli_translate_with_the_ctranslate2_engine(tiny, converted, tmp_path, ca
     assert main(["translate", "--engine", "ctranslate2", "--model", model, "Go."]) == 2
     err = capsys.readouterr().err
     assert "is not a CTranslate2 model folder" in err and err.count("\n") == 1
+
+
+@needs_ctranslate2
+def test_serve_runs_a_converted_folder_on_ctranslate2(tiny, converted):
+    serve = pytest.importorskip("seq2seq_keras.apps.serve")
+    from starlette.testclient import TestClient
+
+    translator, sentences = tiny
+    translators, _ = serve.load_models([converted])
+    engine = translators[os.path.basename(converted)]
+    assert isinstance(engine, ct2.CTranslate2Translator)
+    lines = sentences[:4]
+    with TestClient(serve.create_app(translators)) as client:
+        answer = client.post("/v1/models/default:predict", json={"instances": lines})
+        assert answer.json() == {"predictions": engine.translate(lines)}
+        # Greedy in float32: the strings of the Keras model (the converted folder holds
+        # the tiny model's default strategy, greedy).
+        assert answer.json()["predictions"] == translator.translate(lines)
+        described = client.get("/v1/models/default/metadata").json()
+    assert "ctranslate2" in json.dumps(described)

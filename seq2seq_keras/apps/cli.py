@@ -382,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = _command(commands, "serve", "translate over HTTP (TensorFlow Serving's REST API) "
                      "and from a web page; requests that arrive together are batched", _serve)
     serve.add_argument("--model", action="append", type=model_path, metavar="NAME_OR_DIR",
-                       help="a shipped model's name or a folder written by `train`; repeat "
+                       help="a shipped model's name, a folder written by `train`, or one "
+                       "written by `export --format ctranslate2` (served by CTranslate2); repeat "
                        "to serve several, each under its name (the folder's basename), the "
                        "first also as `default`; none: the shipped Transformer")
     serve.add_argument("--host", default="127.0.0.1",

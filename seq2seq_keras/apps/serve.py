@@ -322,7 +322,8 @@ class _Model:
                 "network": translator.config.network_summary(),
                 "level": translator.config.level,
                 "strategy": translator.strategy.get_config(),
-                "has_attention": bool(translator.has_attention)}
+                "has_attention": bool(translator.has_attention),
+                "engine": translator.engine}
 
 
 def create_app(models: dict, max_batch: int = MAX_BATCH, max_wait: float = MAX_WAIT_SECONDS,
@@ -587,14 +588,13 @@ def is_loopback(host: str) -> bool:
 
 
 def load_models(models) -> tuple[dict, dict]:
-    """Load `--model` values (names or folders): `({name: Translator}, {name: folder})`.
+    """Load `--model` values (names or folders): `({name: Translator}, {name: folder})`;
+    a folder that `export --format ctranslate2` wrote is served by CTranslate2.
 
     Raises:
         ValueError: if two models would be served under one name.
         FileNotFoundError: if a model's folder or a file of it is missing.
     """
-    from seq2seq_keras.translation.translator import load_translator
-
     folders = {}
     for model in models:  # every name checked before the first model loads
         name = model_name(model)
@@ -603,7 +603,20 @@ def load_models(models) -> tuple[dict, dict]:
             raise ValueError(f"two models would be served as {name!r} ({folders[name]} and "
                              f"{model_path(model)}): serve one, or rename a folder")
         folders[name] = model_path(model)
-    return {name: load_translator(folder) for name, folder in folders.items()}, folders
+    return {name: _load(folder) for name, folder in folders.items()}, folders
+
+
+def _load(folder: str):
+    """A `Translator`, or a `CTranslate2Translator` for a folder that `export --format
+    ctranslate2` wrote (its `model.bin`): the same input rules and strings contract on
+    the faster engine (docs/results.md, "CTranslate2")."""
+    if os.path.isfile(os.path.join(folder, "model.bin")):
+        from seq2seq_keras.translation.ctranslate2 import CTranslate2Translator
+
+        return CTranslate2Translator(folder)
+    from seq2seq_keras.translation.translator import load_translator
+
+    return load_translator(folder)
 
 
 def serve(models, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,

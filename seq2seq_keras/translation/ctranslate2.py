@@ -281,7 +281,11 @@ class CTranslate2Translator:
         compute_type: CTranslate2's compute type: `"default"` (the stored weights'
             type), `"float32"`, `"int8"` (float32 weights quantized at load time), ...
         intra_threads: threads per translation (0: CTranslate2's default).
-        inter_threads: translations run in parallel (each with `intra_threads`).
+        inter_threads: batches translated in parallel (each with `intra_threads`; a
+            `translate` call of more than `batch_size` sentences is cut into batches).
+            The defaults, 1 x 2, were the fastest on 2 cores for int8 weights at batch 1
+            and 64 and for float32 at batch 64 (float32 at batch 1: 2 x 1); see
+            docs/results.md, "CTranslate2".
         length_penalty: beam search ranks its hypotheses by CTranslate2's `score /
             length ** length_penalty`, not the package's `score / ((5 + length) / 6) **
             alpha` (a strategy's `alpha` is not used).
@@ -301,11 +305,12 @@ class CTranslate2Translator:
         >>> translator.translate(["I am cold.", "Where is the station?"])
     """
 
+    engine = "ctranslate2"
     has_attention = False
     replaces_unknown = False
 
-    def __init__(self, path: str, compute_type: str = "default", intra_threads: int = 0,
-                 inter_threads: int = 1, length_penalty: float = 1.0):
+    def __init__(self, path: str, compute_type: str = "default", intra_threads: int = 1,
+                 inter_threads: int = 2, length_penalty: float = 1.0):
         ctranslate2 = require_ctranslate2()
         if not os.path.isfile(os.path.join(path, "model.bin")):
             raise FileNotFoundError(

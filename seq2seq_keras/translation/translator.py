@@ -42,6 +42,8 @@ class Translator:
     `translate` and `sample` follow the input rules of `text.inputs`.
     """
 
+    engine = "keras"  # what runs the model (`CTranslate2Translator`: "ctranslate2")
+
     def __init__(self, model, config: Config, source_vocab: Vocabulary,
                  target_vocab: Vocabulary, lexicon: dict | None = None, strategy=None,
                  source_words=None):
