@@ -465,7 +465,10 @@ def test_the_page_translates_in_a_real_browser():
         assert "Where is the station?" in caption
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(1100, min(height + 140, 2400))  # the whole page
-        driver.save_screenshot(os.path.join(REPO, "docs", "serve.png"))
+        # The docs' screenshot, replaced whole: the docs build may read it meanwhile.
+        shot = os.path.join(REPO, "docs", "serve.png")
+        driver.save_screenshot(shot + ".part.png")
+        os.replace(shot + ".part.png", shot)
         # Another model, chosen from the page: its translation, and no heat map.
         model.select_by_value("blog_char")
         wait.until(lambda d: "no attention" in d.find_element(By.ID, "heatmap").text)
