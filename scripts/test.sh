@@ -16,4 +16,6 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   fi
 fi
 bash scripts/setup.sh test,docs
-.venv/bin/python -m pytest -ra "$@"
+# Two processes (pytest-xdist), a test file each at a time: most of the suite is
+# single-threaded Python, imports and tracing. `-n 0` runs it in one process.
+.venv/bin/python -m pytest -ra -n 2 --dist loadfile "$@"
