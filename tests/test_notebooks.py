@@ -25,8 +25,9 @@ SMALL = {
                                    "embedding_dim": 8, "batch_size": 64,
                                    "num_test_sentences": 30},
     "08_translate_and_export.ipynb": {},
-    "09_transformer.ipynb": {"num_sentences": 20, "speed_sentences": 4, "timing_batches": 1,
-                             "timing_repeats": 1},
+    "09_transformer.ipynb": {"num_pairs": 1500, "epochs": 1, "units": 32, "num_blocks": 1,
+                             "num_pieces": 500, "num_sentences": 20, "speed_sentences": 4,
+                             "timing_batches": 1, "timing_repeats": 1},
 }
 NOTEBOOKS = sorted(n for n in os.listdir(os.path.join(REPO, "notebooks")) if n.endswith(".ipynb"))
 

@@ -16,32 +16,47 @@ def _softmax(scores):
 
 
 def exercise_1():
-    """Two heads by hand.
+    """Cross-attention over a padded source, by hand.
 
-    Extend `self_attention_by_hand` to `keras.layers.MultiHeadAttention(num_heads=2,
-    key_dim=4)` on inputs of depth 8: project per head, attend in each head,
-    concatenate the heads, project with `W_o`. Assert that the output and the per-head
-    attention scores equal the layer's.
+    Give `multi_head_attention` (section 2) an `attention_mask` argument: a boolean
+    `(T, S)` array, True where query `t` may look at memory position `s`, as
+    `keras.layers.MultiHeadAttention` takes it. Use it for cross-attention of 3 decoder
+    positions over a source of 5 positions whose last 2 are padding (the mask the
+    library's `wire_encoder` builds from `source != 0`), with 4 heads at depth 8. Assert
+    that output and weights equal the layer's, that the padding gets weight 0 in every
+    head, and that changing the padded vectors changes no output.
     """
-    heads, key_dim, depth, steps = 2, 4, 8, 5
-    x = np.random.default_rng(0).normal(size=(1, steps, depth)).astype("float32")
-    layer = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)
-    keras_out, keras_weights = layer(x, x, return_attention_scores=True)
+    heads, depth = 4, 8
+    rng = np.random.default_rng(0)
+    memory = rng.normal(size=(5, depth)).astype("float32")
+    queries = rng.normal(size=(3, depth)).astype("float32")
+    real = np.array([True, True, True, False, False])  # source ids != 0
+    mask = np.broadcast_to(real, (len(queries), len(memory)))  # (T, S)
+    layer = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=depth // heads)
 
-    def project(dense):  # einsum kernel (depth, heads, key_dim) -> (heads, steps, key_dim)
-        kernel, bias = dense.kernel.numpy(), dense.bias.numpy()
-        return np.einsum("sd,dhk->hsk", x[0], kernel) + bias[:, None, :]
+    def by_hand(queries, memory, attention_mask):
+        def project(dense, x):
+            return (np.einsum("td,dhk->htk", x, dense.kernel.numpy())
+                    + dense.bias.numpy()[:, None])
 
-    q, k, v = (project(d) for d in (layer.query_dense, layer.key_dense, layer.value_dense))
-    weights = _softmax(q @ k.transpose(0, 2, 1) / np.sqrt(key_dim))  # (heads, steps, steps)
-    per_head = weights @ v  # (heads, steps, key_dim)
-    concatenated = per_head.transpose(1, 0, 2).reshape(steps, heads * key_dim)
-    w_o = layer.output_dense.kernel.numpy().reshape(heads * key_dim, depth)
-    out = concatenated @ w_o + layer.output_dense.bias.numpy()
+        q = project(layer.query_dense, queries)
+        k, v = project(layer.key_dense, memory), project(layer.value_dense, memory)
+        scores = q @ k.transpose(0, 2, 1) / np.sqrt(q.shape[-1])
+        weights = _softmax(np.where(attention_mask, scores, -np.inf))
+        concatenated = (weights @ v).transpose(1, 0, 2).reshape(len(queries), -1)
+        w_o = layer.output_dense.kernel.numpy().reshape(concatenated.shape[1], -1)
+        return concatenated @ w_o + layer.output_dense.bias.numpy(), weights
 
-    np.testing.assert_allclose(weights, keras_weights[0], atol=1e-5)
+    keras_out, keras_weights = layer(queries[None], memory[None], attention_mask=mask[None],
+                                     return_attention_scores=True)
+    out, weights = by_hand(queries, memory, mask)
     np.testing.assert_allclose(out, keras_out[0], atol=1e-5)
-    assert not np.allclose(weights[0], weights[1])  # the heads look at different things
+    np.testing.assert_allclose(weights, keras_weights[0], atol=1e-5)
+    assert np.all(weights[:, :, ~real] == 0)
+
+    changed = memory.copy()
+    changed[~real] = rng.normal(size=(2, depth))
+    np.testing.assert_allclose(by_hand(queries, changed, mask)[0], out, atol=1e-6)
     return weights
 
 
