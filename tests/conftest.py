@@ -30,3 +30,26 @@ def tiny_config():
     """A model small enough to build and run in milliseconds."""
     return s2s.Config(name="tiny", units=8, batch_size=4, epochs=1, patience=0,
                       sort_window=1, num_pairs=200, validation_fraction=0.2)
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+def headless_chromium(width: int = 1200):
+    """Selenium's Chrome driver on Debian's Chromium, headless, its console log kept
+    (`driver.get_log("browser")`); skips the test where Chromium is missing
+    (scripts/test.sh installs it as root)."""
+    import shutil
+
+    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip(f"no Chromium at {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install "
+                    "chromium chromium-driver; scripts/test.sh does it as root)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     f"--window-size={width},1000"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options,
+                            service=webdriver.ChromeService(executable_path=CHROMEDRIVER))

@@ -15,13 +15,13 @@ import http.server
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
 import time
 
 import pytest
+from conftest import headless_chromium
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRETRAINED = os.path.join(REPO, "seq2seq_keras", "pretrained")
@@ -165,7 +165,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @pytest.mark.slow
@@ -176,10 +175,7 @@ def test_the_site_in_a_real_browser(site):
     The notebooks' formulas use MathJax from cdnjs, the one resource from elsewhere:
     failing to load it (a machine offline, as the tests may run) is not the site's error,
     so console errors about other hosts are left out."""
-    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.skip(f"no Chromium at {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install "
-                    "chromium chromium-driver; scripts/test.sh does it as root)")
-    webdriver = pytest.importorskip("selenium.webdriver")
+    driver = headless_chromium(1200)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -187,14 +183,6 @@ def test_the_site_in_a_real_browser(site):
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=site))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1200,1000"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     wait = WebDriverWait(driver, 60)
     try:
         for page, images in (("index.html", 0), ("notebooks/01_lstm_anatomy.html", 1),

@@ -4,7 +4,6 @@ real browser. Most tests use the small shipped `blog_char`, loaded once."""
 import asyncio
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +15,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import headless_chromium
 
 pytest.importorskip("starlette", reason="the serve extra: pip install -e '.[serve]'")
 from starlette.testclient import TestClient  # noqa: E402
@@ -422,28 +422,17 @@ def test_a_real_server_translates_and_stops_gracefully(expected):
 
 # A real browser.
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @pytest.mark.slow
 def test_the_page_translates_in_a_real_browser():
-    if not (os.path.exists(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.skip(f"no Chromium at {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install "
-                    "chromium chromium-driver; scripts/test.sh does it as root)")
-    webdriver = pytest.importorskip("selenium.webdriver")
+    driver = headless_chromium(1100)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    process, base = _start_server("transformer", "blog_char")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--window-size=1100,1000"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    process = None
     try:
+        process, base = _start_server("transformer", "blog_char")
         driver.get(base + "/")
         wait = WebDriverWait(driver, 120)
         model = Select(driver.find_element(By.ID, "model"))
@@ -476,5 +465,6 @@ def test_the_page_translates_in_a_real_browser():
         assert errors == []
     finally:
         driver.quit()
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        if process is not None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
