@@ -218,28 +218,40 @@ def figure(name):
 
 # --- 01: one LSTM cell ----------------------------------------------------------------
 
+CELL_TOP = 2.9  # the height of a cell's state line, in cell units
+
+
+def _cell_frame(ax, x0, y0, s, ext, add_x):
+    """What an LSTM and a GRU cell share: the 6.2 x 3.3 unit region with its lower left
+    corner at `(x0, y0)`, scaled by `s`, and the state line along its top, reaching
+    `ext` units out on each side, through a `×` at 1.4 and a `+` at `add_x`.
+
+    Returns `(p, size, small, r, times, plus)`: `p(x, y)` maps cell units to inches,
+    the font sizes and circle radius at this scale, and the two circles."""
+    def p(x, y):  # cell units -> inches
+        return (x0 + s * x, y0 + s * y)
+
+    size, small, r = FONT * max(s, 0.8), SMALL * max(s, 0.9), 0.17 * s
+    region(ax, *p(0, 0), *p(6.2, 3.3), kind="encoder", dashed=False)
+    times = circle(ax, *p(1.4, CELL_TOP), "×", r=r, size=size)
+    plus = circle(ax, *p(add_x, CELL_TOP), "+", r=r, size=size)
+    line(ax, p(-ext, CELL_TOP), times.left, color=STATE, width=1.6)
+    arrow(ax, times.right, plus.left, color=STATE, width=1.6)
+    arrow(ax, plus.right, p(6.2 + ext, CELL_TOP), color=STATE, width=1.6)
+    return p, size, small, r, times, plus
+
+
+
 def lstm_cell(ax, x0, y0, s=1.0, variant="lstm", io_labels=True, ext=0.9):
     """An LSTM cell (or a variant) with its lower left corner at `(x0, y0)`, scaled by `s`.
 
     The cell is 6.2 x 3.3 units; the state lines reach `ext` units outside it.
     `variant`: "lstm", "peephole" (gates read c), "cifg" (input gate = 1 - forget gate).
     """
-    def p(x, y):  # cell units -> inches
-        return (x0 + s * x, y0 + s * y)
-
-    size, small = FONT * max(s, 0.8), SMALL * max(s, 0.9)
-    r, gw, gh = 0.17 * s, 0.8 * s, 0.55 * s
-    if io_labels:  # room for the gates' names
-        gw, gh = 0.92 * s, 0.62 * s
-    region(ax, *p(0, 0), *p(6.2, 3.3), kind="encoder", dashed=False)
-    c_y, bus_y, gate_y = 2.9, 0.4, 1.1
-
     # The cell state runs along the top: c_{t-1} -> x f -> + i*g -> c_t.
-    forget = circle(ax, *p(1.4, c_y), "×", r=r, size=size)
-    add = circle(ax, *p(3.4, c_y), "+", r=r, size=size)
-    line(ax, p(-ext, c_y), forget.left, color=STATE, width=1.6)
-    arrow(ax, forget.right, add.left, color=STATE, width=1.6)
-    arrow(ax, add.right, p(6.2 + ext, c_y), color=STATE, width=1.6)
+    p, size, small, r, forget, add = _cell_frame(ax, x0, y0, s, ext, add_x=3.4)
+    gw, gh = (0.92 * s, 0.62 * s) if io_labels else (0.8 * s, 0.55 * s)  # room for names
+    c_y, bus_y, gate_y = CELL_TOP, 0.4, 1.1
 
     # [h_{t-1}, x_t] feed every gate (one matrix multiplication, split in blocks).
     gates = {"f": 1.4, "i": 2.4, "g": 3.4, "o": 4.6}
@@ -621,18 +633,9 @@ def draw_attention():
 
 def gru_cell(ax, x0, y0, s=1.0, ext=0.9):
     """A GRU cell as Keras computes it: h_t = z * h_{t-1} + (1 - z) * h~."""
-    def p(x, y):
-        return (x0 + s * x, y0 + s * y)
-
-    size, small = FONT * max(s, 0.8), SMALL * max(s, 0.9)
-    r, gw, gh = 0.17 * s, 0.8 * s, 0.55 * s
-    region(ax, *p(0, 0), *p(6.2, 3.3), kind="encoder", dashed=False)
-    h_y, bus_y, gate_y = 2.9, 0.4, 1.1
-    keep = circle(ax, *p(1.4, h_y), "×", r=r, size=size)
-    add = circle(ax, *p(4.4, h_y), "+", r=r, size=size)
-    line(ax, p(-ext, h_y), keep.left, color=STATE, width=1.6)
-    arrow(ax, keep.right, add.left, color=STATE, width=1.6)
-    arrow(ax, add.right, p(6.2 + ext, h_y), color=STATE, width=1.6)
+    p, size, small, r, keep, add = _cell_frame(ax, x0, y0, s, ext, add_x=4.4)
+    gw, gh = 0.8 * s, 0.55 * s
+    h_y, bus_y, gate_y = CELL_TOP, 0.4, 1.1
     # h_{t-1} also feeds the gates, with x_t.
     line(ax, p(0.25, h_y), p(0.25, bus_y), p(4.4, bus_y), color=STATE, width=1.6)
     circle(ax, *p(0.25, h_y), r=0.05 * s, kind="plain")
