@@ -610,9 +610,12 @@ def _load(folder: str):
     """A `Translator`, or a `CTranslate2Translator` for a folder that `export --format
     ctranslate2` wrote (its `model.bin`): the same input rules and strings contract on
     the faster engine (docs/results.md, "CTranslate2")."""
-    if os.path.isfile(os.path.join(folder, "model.bin")):
-        from seq2seq_keras.translation.ctranslate2 import CTranslate2Translator
+    from seq2seq_keras.translation.ctranslate2 import (
+        CTranslate2Translator,
+        is_ctranslate2_folder,
+    )
 
+    if is_ctranslate2_folder(folder):
         return CTranslate2Translator(folder)
     from seq2seq_keras.translation.translator import load_translator
 

@@ -54,7 +54,7 @@ from seq2seq_keras.text.vocabulary import END_ID, PAD_ID, START_ID, UNK_ID
 from seq2seq_keras.training.saving import Artefact, load_meta, save_meta
 
 __all__ = ["SPECIAL_TOKENS", "QUANTIZATIONS", "POSITIONS", "require_ctranslate2",
-           "max_source_pieces", "ctranslate2_spec", "export_ctranslate2",
+           "is_ctranslate2_folder", "max_source_pieces", "ctranslate2_spec", "export_ctranslate2",
            "CTranslate2Translator"]
 
 # CTranslate2's names for the package's 4 special ids (OpenNMT's conventions, the
@@ -80,6 +80,12 @@ def require_ctranslate2():
             f"CTranslate2 is not installed (the ctranslate2 extra): {INSTALL_HINT}",
             name="ctranslate2") from None
     return ctranslate2
+
+
+def is_ctranslate2_folder(path: str) -> bool:
+    """Whether `path` holds a CTranslate2 model (its `model.bin`), as
+    `export_ctranslate2` writes one."""
+    return os.path.isfile(os.path.join(path, "model.bin"))
 
 
 def _check_transformer(translator):
@@ -312,7 +318,7 @@ class CTranslate2Translator:
     def __init__(self, path: str, compute_type: str = "default", intra_threads: int = 1,
                  inter_threads: int = 2, length_penalty: float = 1.0):
         ctranslate2 = require_ctranslate2()
-        if not os.path.isfile(os.path.join(path, "model.bin")):
+        if not is_ctranslate2_folder(path):
             raise FileNotFoundError(
                 f"{path} is not a CTranslate2 model folder (no model.bin): write one with "
                 "`seq2seq-keras export --format ctranslate2 --model transformer --output DIR`")
