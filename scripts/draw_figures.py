@@ -771,6 +771,40 @@ def flow(ax, steps, x0, y, gap=0.35, h=0.8, kind="plain", size=SMALL):
     return boxes
 
 
+@figure("05_search_loop")
+def draw_search_loop():
+    """Greedy and beam search as decoding/loop.py and decoding/beam.py run them: the
+    encoder once, then one step function call per output token."""
+    fig, ax = canvas(10.0, 5.4)
+    region(ax, 0.1, 2.85, 9.9, 5.3, "greedy search: one hypothesis per sentence",
+           kind="decoder", size=SMALL)
+    top = flow(ax, [
+        ("source ids", 1.0, "input"),
+        ("encode\n(once)", 0.95, "encoder"),
+        ("step(token, state)\n-> log p over the\ntarget vocabulary", 1.75, "decoder"),
+        ("argmax", 0.9, "dense"),
+        ("next token,\nnew state", 1.2, "input"),
+    ], 0.3, 4.05, gap=0.4, h=0.95)
+    arrow(ax, top[-1].bottom, (top[-1].x, 3.25), (top[2].x, 3.25), top[2].bottom,
+          text="fed back: [START] first, then each token chosen", text_at=(
+              (top[2].x + top[-1].x) / 2, 3.07), size=SMALL)
+    label(ax, 8.9, 4.05, "until [END]\nor the output\nlimit", size=SMALL, color=MUTED)
+
+    region(ax, 0.1, 0.1, 9.9, 2.7, "beam search, width B: B hypotheses per sentence",
+           kind="attention", size=SMALL)
+    bottom = flow(ax, [
+        ("B hypotheses:\ntokens, states,\nscores", 1.35, "input"),
+        ("step on all B\n-> B x V log p", 1.35, "decoder"),
+        ("score + log p;\neach keeps its\nB best tokens", 1.45, "dense"),
+        ("the B best of\nthe B x B; states\nof their parents", 1.55, "dense"),
+        ("rank the finished:\nscore / ((5 + length)\n/ 6) ** alpha", 1.75, "attention"),
+    ], 0.3, 1.55, gap=0.4, h=1.0)
+    arrow(ax, bottom[3].bottom, (bottom[3].x, 0.45), (bottom[1].x, 0.45), bottom[1].bottom,
+          text="until every hypothesis ends ([END], or the limit);\na finished one keeps its "
+          "slot with its score", text_at=((bottom[1].x + bottom[3].x) / 2, 0.28), size=SMALL)
+    return fig
+
+
 @figure("07_data_pipeline")
 def draw_data_pipeline():
     fig, ax = canvas(10.0, 4.6)
