@@ -5,9 +5,12 @@
 # TensorFlow's start-up lines are dropped from the stored outputs (the same filter as
 # the command line's, seq2seq_keras.apps.tf_logs) and the checkout's and temporary folders'
 # paths are shortened, so that a stored notebook shows what a reader needs.
+# The kernel imports this checkout's package (PYTHONPATH), even where .venv's editable
+# install points at another checkout; S2S_SKIP_SETUP=1 skips the install step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh test,notebooks
+[ -n "${S2S_SKIP_SETUP:-}" ] || bash scripts/setup.sh test,notebooks
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   names=($(cd notebooks && ls *.ipynb | sed 's/\.ipynb$//'))
