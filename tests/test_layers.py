@@ -20,6 +20,9 @@ LAYERS = [
     {"apps"},
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+# Lower layers that a layer still must not import: the searches receive a step
+# function and never build or read a network; training never builds a Translator.
+APART = {"decoding": {"data", "layers", "models"}, "training": {"translation", "apps"}}
 
 
 def _modules():
@@ -71,6 +74,23 @@ def test_no_layer_imports_a_higher_one():
             if _layer(name) in RANK and RANK[_layer(name)] > RANK[_layer(dotted)]:
                 upward.append(f"{dotted} imports {name}")
     assert not upward, "\n".join(upward)
+
+
+def _crossing(modules):
+    return [f"{dotted} imports {name}" for dotted, path in modules
+            for name in _imported(dotted, path) if _layer(name) in APART.get(_layer(dotted), ())]
+
+
+def test_decoding_imports_no_network():
+    crossing = _crossing(_modules())
+    assert not crossing, "\n".join(crossing)
+
+
+def test_the_checker_sees_decoding_import_a_model(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("def f():\n    from ..models import rnn\n")
+    assert "seq2seq_keras.decoding.bad imports seq2seq_keras.models.rnn" in _crossing(
+        [("seq2seq_keras.decoding.bad", str(path))])
 
 
 def test_the_checker_sees_an_upward_import(tmp_path):
