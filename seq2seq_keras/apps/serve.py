@@ -1,43 +1,14 @@
 """`seq2seq-keras serve`: translation over HTTP, and a web page to translate from a browser.
 
-    seq2seq-keras serve                          # the shipped Transformer on 127.0.0.1:8501
-    seq2seq-keras serve --model transformer --model en_fr --model runs/blog_char
-    curl -d '{"instances": ["I am cold.", "Go."]}' \\
-        http://127.0.0.1:8501/v1/models/default:predict   # {"predictions": ["...", "..."]}
-
-The models are loaded once, at start, and named: a shipped model by its name, a
-folder by its basename; `default` is the first. A request chooses among those names
-only; no request can name a file.
-
-Routes (TensorFlow Serving's REST API where it has one, so that a client can move to
-the SavedModel of `seq2seq-keras export` under TensorFlow Serving unchanged):
-
-- `POST /v1/models/NAME:predict`: `{"instances": [str, ...]}` ->
-  `{"predictions": [str, ...]}`, or `{"inputs": [str, ...]}` -> `{"outputs": [...]}`
-  (an instance may also be `{"inputs": str}`, TensorFlow Serving's named form). The
-  strings are those of `translator.translate(list)` with the model's own decoding
-  strategy: a string may hold several sentences.
-- `GET /v1/models/NAME`: the status (`model_version_status`, state `AVAILABLE`).
-- `GET /v1/models/NAME/metadata`: the signature (`inputs` -> `outputs`, strings), the
-  decoding strategy, the network and the model card's first paragraph.
-- `POST /v1/models/NAME:explain` (this server only): `{"text": str}` ->
-  `apps.interactive.translation_record` (the n best with their scores, attention
-  weights), for the page.
-- `GET /v1/models`: the models served (this server only), for the page.
-- `GET /`: the page (`apps/static/`: no script or style from elsewhere).
-
-Requests that arrive together are translated together (`Batcher`): one queue and
-one worker thread per model; the worker merges the requests waiting, up to
-`max_batch` sentences, into one call of `translate` (TensorFlow releases the GIL), and
-each request gets its own strings back.
-
-Limits, each answered with a 4xx JSON `{"error": "..."}` that says what is wrong:
-a body over `MAX_BODY_BYTES` (413), more than `MAX_INSTANCES` strings (413), a
-sentence over `text.inputs.MAX_SENTENCE_CHARACTERS` (400), malformed JSON or UTF-8,
-a missing key or a value that is not a string (400), an unknown model (404), a wrong
-method (405); a full queue gives 503 with `Retry-After`. SIGTERM stops accepting
-connections and lets the requests in flight finish (uvicorn's graceful shutdown).
-There is no authentication: binding to anything but loopback prints a warning.
+The models load once and are served by name (a shipped model's name or a folder's
+basename; `default` is the first); no request can name a file. The routes are
+TensorFlow Serving's REST API where it has one (`POST /v1/models/NAME:predict`,
+`GET /v1/models/NAME`, `GET /v1/models/NAME/metadata`), so that a client moves to the
+exported SavedModel under TensorFlow Serving unchanged; `POST /v1/models/NAME:explain`
+(the n best, attention weights) and `GET /v1/models` serve the page at `/`
+(`apps/static/`, nothing loaded from elsewhere). Requests that arrive together are
+translated together (`Batcher`: a queue and a worker thread per model). The limits,
+errors and the warning about authentication are in docs/serving.md.
 """
 
 from __future__ import annotations

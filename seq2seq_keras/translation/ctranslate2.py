@@ -4,39 +4,9 @@
 Transformers (OpenNMT). `export_ctranslate2` writes a `Translator`'s Transformer
 through `ctranslate2.specs`, the same weights laid out as CTranslate2 reads them;
 `CTranslate2Translator` runs that folder with the package's own input rules around
-it. Needs the `ctranslate2` extra: `pip install "seq2seq-keras[ctranslate2]"`.
-
-What the conversion maps, layer by layer (`models.transformer` names the layers):
-
-* Keras `Dense` kernels are `(in, out)`; CTranslate2's linear weights are `(out, in)`:
-  transposed. `keras.layers.MultiHeadAttention` keeps a kernel per projection shaped
-  `(units, heads, head_dim)` (the output's `(heads, head_dim, units)`): flattened to
-  `(units, heads * head_dim)`, head after head, which is how CTranslate2 splits its
-  projections into heads, then transposed. Self-attention's query, key and value are
-  fused into one linear layer, cross-attention's key and value into one.
-* Pre-norm blocks, final norms on both sides, ReLU feed-forward; Keras'
-  `LayerNormalization` epsilon (1e-3 by default, not CTranslate2's 1e-5) is stored
-  as the model's `layer_norm_epsilon`.
-* Embeddings scaled by `sqrt(units)` (`scale_embeddings`). The sine positions are
-  stored as a table (`layers.embeddings.sine_positions`, rows 0, 1, ...): CTranslate2's
-  own sinusoidal codes count positions from 1 with rates `10000 ** (-i / (units/2 - 1))`,
-  the package's from 0 with `10000 ** (-2i / units)`; both lay out `[sin, cos]`.
-  The table holds `POSITIONS` positions (CTranslate2 needs a bound): sources of up
-  to `max_source_pieces(config)` tokens, with their longest outputs.
-* The output layer is the target embedding (tied) with its own bias.
-* The vocabularies are the SentencePiece pieces (or words, or characters) in id
-  order, the package's 4 special ids renamed to CTranslate2's conventions: 0 `[PAD]`
-  -> `<blank>`, 1 `[UNK]` -> `<unk>`, 2 `[START]` -> `<s>` (the decoder's start
-  token), 3 `[END]` -> `</s>`. No `<s>` or `</s>` is added to the source, as the
-  package adds none.
-
-`CTranslate2Translator.translate` keeps the package's strings contract: the input
-rules run first through `Translator.source` (normalization, typing tidied, paragraphs
-split into sentences, rare names and numbers carried through placeholders, the same
-limits and warnings), CTranslate2 decodes the source pieces, and the output pieces
-are joined as `Vocabulary.decode` joins them (SentencePiece's detokenization), the
-names put back and the sentences of each string joined. Each sentence stops at the
-package's own output limit (`models.limits.output_limits`).
+it, so it gives `translate`'s strings contract (input rules, limits, placeholders, the
+output limit). Needs the `ctranslate2` extra: `pip install "seq2seq-keras[ctranslate2]"`.
+How each layer maps: docs/serving.md, "How the conversion maps each layer".
 """
 
 from __future__ import annotations
