@@ -124,7 +124,8 @@ def test_shipped_model_export_equals_translate_on_1000_test_sentences(tmp_path, 
     """The serving door and the Python door give the shipped models' users the same
     strings: 1,000 inputs made of test sentences of every length, clean, typed (lower
     case, no final mark), in capitals and as paragraphs of two or three sentences,
-    and a few an emoji or another script, each model's default strategy."""
+    a few with an emoji or another script, and two whose best hypothesis loses its only
+    word to the `[UNK]` repair (en_fr), each model's default strategy."""
     import random
 
     from seq2seq_keras.translation.evaluation import split_references
@@ -136,7 +137,7 @@ def test_shipped_model_export_equals_translate_on_1000_test_sentences(tmp_path, 
     paragraphs = [" ".join(sources[i:i + rng.choice([2, 3])]) for i in range(1000, 1200, 2)]
     sources = (sources[:600] + [s.lower().rstrip(".!?") for s in sources[600:800]]
                + [s.upper() for s in sources[800:900]] + paragraphs
-               + ["😀", "I am cold 😀", "Привет", ""])
+               + ["😀", "I am cold 😀", "Привет", "", "Tell me.", "Follow us."])
     expected = translator.translate(sources)
     assert not any("[UNK]" in e for e in expected)
     export_dir = str(tmp_path / "export")

@@ -15,7 +15,7 @@ from seq2seq_keras.text import START_ID, UNK, pad_ids
 from seq2seq_keras.text.vocabulary import written
 from seq2seq_keras.training.lexicon import attention_alignments, build_lexicon
 from seq2seq_keras.translation.evaluation import evaluate_translations, split_references
-from seq2seq_keras.translation.repair import replace_unknown
+from seq2seq_keras.translation.repair import penalized_ranking, replace_unknown, wordless
 
 PAIRS = [
     ("I like the keyboard.", "J'aime le clavier."),
@@ -249,7 +249,12 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
     reordered = 0
     for raw_best, best in zip(raw, replaced, strict=True):
         scores = [score for _, score in best]
-        assert scores == sorted(scores, reverse=True)
+        # Best first, a hypothesis left without a word after those that kept one.
+        words = [any(c.isalnum() for c in text) for text, _ in best]
+        assert words == sorted(words, reverse=True)
+        for kept in (True, False):
+            group = [score for score, has in zip(scores, words, strict=True) if has == kept]
+            assert group == sorted(group, reverse=True)
         # The same hypotheses, each losing DROP_PENALTY per dropped word, if any.
         assert any(all(_whole_penalties(r - s) for (_, r), s in zip(order, scores, strict=True))
                    for order in itertools.permutations(raw_best))
@@ -263,6 +268,24 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
         [s for _, s in best] for best in raw]
     with pytest.raises(ValueError, match="drop_penalty"):
         translator.translate("Watch us.", s2s.BeamSearch(4, drop_penalty=-1))
+
+
+def test_a_hypothesis_left_without_a_word_ranks_last():
+    assert wordless(["!", "", " ?", "Dis-moi !", "3 !", "é", "[UNK]"]).numpy().tolist() == [
+        True, True, True, False, False, False, False]
+    scores = tf.constant([[-1.0, -2.0, -3.0], [-1.0, -2.0, -3.0]])
+    drops = tf.constant([[1, 0, 0], [0, 0, 0]])
+    empty = tf.constant([[True, False, False], [False, True, True]])
+    penalized, order = penalized_ranking(scores, drops, 1.0, empty)
+    np.testing.assert_allclose(penalized, [[-2, -2, -3], [-1, -2, -3]])
+    assert order.numpy().tolist() == [[1, 2, 0], [0, 1, 2]]
+    assert penalized_ranking(scores, drops, 0.0, empty)[1].numpy().tolist() == [[0, 1, 2]] * 2
+    # The shipped word model: "[UNK] !" lost its only word; a hypothesis with one wins.
+    translator = s2s.load_translator("en_fr")
+    for sentence in ("Tell me.", "Follow us."):
+        raw = translator.translate_n_best(sentence, beam_width=4, replace_unknown=False)
+        assert raw[0][0].startswith(UNK)
+        assert any(c.isalpha() for c in translator.translate(sentence, beam_width=4))
 
 
 def test_training_a_word_model_writes_its_lexicon(tiny_config, tmp_path):

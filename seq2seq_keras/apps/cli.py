@@ -329,11 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--beam-width", type=int, default=None, help=BEAM_WIDTH_HELP)
     evaluate.add_argument("--alpha", type=float, default=None,
                           help="beam search's length normalization (0: none); default (None): "
-                          "the model's (shipped model: 1.6, decoding.DEFAULT_ALPHA)")
+                          "the model's (shipped model: 1.6, config.DEFAULT_ALPHA)")
     evaluate.add_argument("--drop-penalty", type=float, default=None,
                           help="beam search: taken off a hypothesis' score per [UNK] its "
                           "replacement leaves out (0: none); default (None): the model's "
-                          "(shipped model: 1.0, unknown.DROP_PENALTY)")
+                          "(shipped model: 1.0, config.DROP_PENALTY)")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--hypotheses", help="write the translations to this file")
     evaluate.add_argument("--keep-unknown", action="store_true", help=KEEP_UNKNOWN_HELP)

@@ -42,7 +42,7 @@ from seq2seq_keras.text.normalize import tf_normalize
 from seq2seq_keras.text.placeholders import tf_mask_names, tf_restore_names
 from seq2seq_keras.text.sentences import tf_join_sentences, tf_sentences
 from seq2seq_keras.text.vocabulary import PAD_ID, UNK, UNK_ID, tf_detokenize, tf_tokenize, written
-from seq2seq_keras.translation.repair import penalized_ranking
+from seq2seq_keras.translation.repair import penalized_ranking, wordless
 
 __all__ = ["export_translator", "Serving"]
 
@@ -160,8 +160,8 @@ class Serving(tf.Module):
     def repaired(self, source_tokens, outputs, scores, alignments):
         """`Translator.translate`'s `[UNK]` repair (`repair.rerank`): each of the `n`
         best hypotheses `(batch, n, time)` repaired where its own search's attention
-        looked (`alignments`, alike), less `drop_penalty` per word dropped, the best
-        of them detokenized."""
+        looked (`alignments`, alike), less `drop_penalty` per word dropped, one left
+        without a word last, the best of them detokenized."""
         batch, n = tf.shape(outputs)[0], tf.shape(outputs)[1]
         flat = tf.reshape(outputs, [-1, tf.shape(outputs)[2]])
         keep = written(flat)
@@ -169,8 +169,9 @@ class Serving(tf.Module):
             tf.gather(source_tokens, tf.repeat(tf.range(batch), n)),
             tf.ragged.boolean_mask(tf.gather(self.target_tokens, flat), keep),
             tf.ragged.boolean_mask(tf.reshape(alignments, tf.shape(flat)), keep))
+        empty = tf.reshape(wordless(tf.strings.reduce_join(tokens, axis=-1)), tf.shape(scores))
         _, order = penalized_ranking(scores, tf.reshape(drops, tf.shape(scores)),
-                                     self.drop_penalty)
+                                     self.drop_penalty, empty)
         best = order[:, 0]
         return tf_detokenize(tf.gather(tokens, tf.range(batch) * n + best),
                              self.level)

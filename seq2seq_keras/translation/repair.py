@@ -11,7 +11,8 @@ search keeps, for each output token, the source position its attention weighed m
    wrong one.
 
 A dropped word still leaves a hole, so beam search ranks its hypotheses again after
-repair, `DROP_PENALTY` off per dropped word (`rerank`). The rules exist once, as
+repair, `DROP_PENALTY` off per dropped word, and one left without any word last
+(`rerank`). The rules exist once, as
 TensorFlow ops (`Repair`), which `Translator.translate` and the export both run.
 """
 
@@ -24,7 +25,8 @@ from seq2seq_keras.text.normalize import normalize
 from seq2seq_keras.text.sentences import known_words
 from seq2seq_keras.text.vocabulary import UNK, Vocabulary, pad_ids, written
 
-__all__ = ["Repair", "replace_unknown", "output_texts", "rerank", "penalized_ranking"]
+__all__ = ["Repair", "replace_unknown", "output_texts", "rerank", "penalized_ranking",
+           "wordless"]
 
 # Punctuation that ends a clause: a comma just before one (or at either end of the
 # sentence) is stranded.
@@ -179,7 +181,8 @@ def output_texts(sentences, outputs, source_vocab: Vocabulary, target_vocab: Voc
 def rerank(found, sentences, source_vocab: Vocabulary, target_vocab: Vocabulary,
            repair: Repair | None, drop_penalty: float, batch_size: int = 64):
     """Beam search's n best per sentence as `(text, score)`, best first, after each
-    hypothesis' `[UNK]` were replaced and it lost `drop_penalty` per one it dropped.
+    hypothesis' `[UNK]` were replaced and it lost `drop_penalty` per one it dropped;
+    one left without a word comes after those that kept one.
 
     Args:
         found: per sentence, its hypotheses `[(ids, score), ...]`, with `repair`
@@ -205,18 +208,31 @@ def rerank(found, sentences, source_vocab: Vocabulary, target_vocab: Vocabulary,
         n = len(next(best for best in found if best is not None))
         penalized, order = penalized_ranking(
             np.reshape([h[1] for _, h in flat], (-1, n)), np.reshape(drops, (-1, n)),
-            drop_penalty)
+            drop_penalty, tf.reshape(wordless(texts), (-1, n)))
         penalized = penalized.numpy()
         ranked = iter([[(texts[row * n + i], float(penalized[row, i])) for i in indices]
                        for row, indices in enumerate(order.numpy())])
     return [[("", 0.0)] if best is None else next(ranked) for best in found]
 
 
-def penalized_ranking(scores, drops, drop_penalty: float):
+def wordless(texts):
+    """Per text (a string tensor): `True` where it holds no letter and no digit, e.g. a
+    hypothesis whose every word was dropped ("[UNK] !" -> "!")."""
+    return tf.logical_not(tf.strings.regex_full_match(texts, r"(?s).*[\pL\pN].*"))
+
+
+def penalized_ranking(scores, drops, drop_penalty: float, empty):
     """`(batch, n)` hypothesis scores, less `drop_penalty` per `[UNK]` dropped (float64,
-    as Python computes), and each row's hypotheses best first (equals keep their
-    order): the ranking of `rerank` and of the export's graph."""
+    as Python computes), and each row's hypotheses best first: with a penalty, a
+    hypothesis left without a word (`empty`, alike: see `wordless`) after every one
+    that kept one; equals in their order (`drop_penalty=0`: the model's own order).
+    The ranking of `rerank` and of the export's graph."""
     penalized = tf.cast(scores, tf.float64) - drop_penalty * tf.cast(drops, tf.float64)
-    return penalized, tf.argsort(penalized, axis=-1, direction="DESCENDING", stable=True)
+    order = tf.argsort(penalized, axis=-1, direction="DESCENDING", stable=True)
+    if not drop_penalty:
+        return penalized, order
+    last = tf.argsort(tf.cast(tf.gather(empty, order, batch_dims=1), tf.int32), axis=-1,
+                      stable=True)
+    return penalized, tf.gather(order, last, batch_dims=1)
 
 
