@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 import json
 
-__all__ = ["Config", "DataConfig", "ModelConfig", "TrainingConfig", "CELLS", "RNN_OPTIONS",
-           "DEFAULT_ALPHA", "DROP_PENALTY", "check_counts"]
+__all__ = ["Config", "DataConfig", "ModelConfig", "TrainingConfig", "CELLS", "ATTENTIONS",
+           "RNN_OPTIONS", "DEFAULT_ALPHA", "DROP_PENALTY", "check_counts"]
 
 # The recurrent cells the model builder offers.
 CELLS = ("lstm", "gru", "peephole_lstm", "cifg_lstm")
+# The attention scores over the encoder outputs (`layers.attention`); None: the blog, without.
+ATTENTIONS = (None, "luong", "scaled_luong", "bahdanau")
 # Keras recurrent-layer arguments that `Config.rnn_options` passes through.
 RNN_OPTIONS = ("activation", "recurrent_activation", "use_bias", "kernel_initializer",
                "recurrent_initializer", "bias_initializer", "unit_forget_bias",
@@ -125,8 +127,9 @@ class ModelConfig:
             `{"kernel_regularizer": {"class_name": "L2", "config": {"l2": 1e-5}}}`.
         bidirectional: a bidirectional encoder; its forward and backward `[h, c]` are
             concatenated, so the decoder has `2 * units` units.
-        attention: `None` (the blog), `"luong"` or `"bahdanau"`: attention over the
-            encoder outputs (see `attention.py`).
+        attention: `None` (the blog), `"luong"`, `"scaled_luong"` (Luong's score divided
+            by `sqrt(query_dim)`) or `"bahdanau"`: attention over the encoder outputs
+            (see `attention.py`).
         attention_dim: size of the attentional layer `tanh(W [output; context])`
             that feeds the softmax (and of Bahdanau's score layer).
         dropout: dropout rate on the embeddings and before the softmax (0: none).
@@ -180,8 +183,8 @@ class ModelConfig:
             unknown.add("unit_forget_bias (GRU has no forget gate)")
         if unknown:
             raise ValueError(f"unknown rnn_options {sorted(unknown)}; known: {list(RNN_OPTIONS)}")
-        if self.attention not in (None, "luong", "bahdanau"):
-            raise ValueError("attention must be 'luong', 'bahdanau' or None, got "
+        if self.attention not in ATTENTIONS:
+            raise ValueError("attention must be 'luong', 'scaled_luong', 'bahdanau' or None, got "
                              f"attention={self.attention!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got dropout={self.dropout}")

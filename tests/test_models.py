@@ -46,6 +46,8 @@ VARIANTS = {
     "bidirectional": {"bidirectional": True},
     "luong": {"attention": "luong", "embedding_dim": 6},
     "bahdanau": {"attention": "bahdanau", "attention_dim": 5},
+    "bidirectional_scaled_luong": {"bidirectional": True, "attention": "scaled_luong",
+                                   "embedding_dim": 6},
     "bidirectional_luong_dropout": {"bidirectional": True, "attention": "luong",
                                     "dropout": 0.3, "embedding_dim": 6},
     "gru": {"cell": "gru"},
@@ -155,6 +157,19 @@ def test_attention_weights_ignore_padding(tiny_config):
     assert np.abs(weights[..., 3:]).max() < 1e-6
     with pytest.raises(ValueError, match="no attention layer"):
         s2s.models.build_attention_model(s2s.build_training_model(tiny_config, SRC, TGT))
+
+
+def test_scaled_luong_divides_the_scores_by_the_square_root_of_the_query_size():
+    rng = np.random.default_rng(0)
+    query, value = rng.normal(size=(2, 3, 16)), rng.normal(size=(2, 4, 6))
+    plain, scaled = s2s.layers.LuongAttention(), s2s.layers.LuongAttention(scale=True)
+    plain(query, value), scaled(query, value)
+    scaled.kernel.assign(plain.kernel)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(scaled.scores(query, value)),
+                               keras.ops.convert_to_numpy(plain.scores(query, value)) / 4,
+                               rtol=1e-5, atol=1e-6)
+    assert s2s.layers.attention.get_attention("scaled_luong").get_config()["scale"] is True
+    assert s2s.layers.attention.get_attention("luong").get_config()["scale"] is False
 
 
 def test_embedding_variant_and_bad_vocab(tiny_config):

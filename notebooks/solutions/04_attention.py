@@ -122,7 +122,50 @@ def exercise_3():
     return lexicon
 
 
+def exercise_4():
+    """Why scale.
+
+    Draw random queries and keys of `d` numbers each (standard normal) for `d` = 4, 64
+    and 1024, and show that the spread of their dot products grows as `sqrt(d)`. Then
+    take a softmax over 10 such scores and measure the largest weight and the size of
+    the softmax's Jacobian, with and without the division by `sqrt(d)`. Why does an
+    attention whose weights are already near 0 or 1 learn slowly, and why does
+    Bahdanau's score not need the division?
+
+    Answer: the dot product sums `d` independent products of variance 1, so its
+    standard deviation is `sqrt(d)`. Scores that far apart put nearly all the weight on
+    one position; the softmax's Jacobian `diag(a) - a a^T` is then close to 0, so the
+    loss barely moves the scores of the other positions: the attention keeps looking
+    where it first looked. Divided by `sqrt(d)`, the scores have a spread of 1 whatever
+    `d`, and the weights stay spread enough to learn. Bahdanau's score is
+    `v . tanh(...)`: each tanh lies in (-1, 1), so the score is bounded by `sum |v|`
+    and cannot run away with `d` (only through `v`, which is learned slowly).
+    """
+    rng = np.random.default_rng(0)
+    spread, largest, jacobian = {}, {}, {}
+    for d in (4, 64, 1024):
+        queries = rng.normal(size=(2000, 1, d))
+        keys = rng.normal(size=(2000, 10, d))
+        scores = (queries * keys).sum(axis=-1)  # (2000, 10) dot products
+        spread[d] = scores.std()
+        assert abs(spread[d] / np.sqrt(d) - 1) < 0.05  # the spread grows as sqrt(d)
+        for scaled in (False, True):
+            s = scores / np.sqrt(d) if scaled else scores
+            a = np.exp(s - s.max(axis=-1, keepdims=True))
+            a /= a.sum(axis=-1, keepdims=True)
+            # The softmax's Jacobian d a / d s = diag(a) - a a^T, its Frobenius norm per row.
+            jac = a[:, :, None] * np.eye(10) - a[:, :, None] * a[:, None, :]
+            largest[d, scaled] = a.max(axis=-1).mean()
+            jacobian[d, scaled] = np.linalg.norm(jac, axis=(1, 2)).mean()
+    # Unscaled, the weights saturate as d grows and the gradient through the softmax dies;
+    # scaled, they stay the same for every d.
+    assert largest[1024, False] > 0.95 and jacobian[1024, False] < 0.1
+    assert largest[1024, True] < 0.6 and jacobian[1024, True] > 3 * jacobian[1024, False]
+    assert abs(largest[4, True] - largest[1024, True]) < 0.05
+    return spread, largest, jacobian
+
+
 if __name__ == "__main__":
-    for exercise in (exercise_1, exercise_2, exercise_3):
+    for exercise in (exercise_1, exercise_2, exercise_3, exercise_4):
         exercise()
         print(f"{exercise.__name__}: ok")

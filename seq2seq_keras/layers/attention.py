@@ -6,7 +6,8 @@ state (the *query*), turns the scores into weights with a softmax over the real
 the *context* vector. The decoder then predicts from `[decoder output, context]`,
 so a long sentence no longer has to squeeze through the two state vectors `[h, c]`.
 
-* Luong "general": `score(q, k) = q · W k` (Luong et al., 2015).
+* Luong "general": `score(q, k) = q · W k` (Luong et al., 2015); `scale=True` divides it
+  by `sqrt(query_dim)`, as the Transformer's dot-product attention does (Vaswani et al., 2017).
 * Bahdanau: `score(q, k) = v · tanh(W_q q + W_k k)` (Bahdanau et al., 2015).
 
 Keras' own `keras.layers.Attention` is Luong's "dot" score without `W`, and
@@ -91,8 +92,16 @@ class _Attention(keras.layers.Layer):
 class LuongAttention(_Attention):
     """Luong's multiplicative ("general") attention: `score(q, k) = q · W k`.
 
+    A dot product of `d` numbers grows with `d`: as training enlarges the queries and `W`,
+    the scores can span tens of units, the softmax saturates onto one position, and the
+    gradient that would move the weight elsewhere vanishes. `scale=True` divides the
+    scores by `sqrt(d)` (the Transformer's scaled dot product), which keeps them in the
+    softmax's working range.
+
     Args:
         units: unused (the score has no hidden layer); kept for a common signature.
+        scale: divide the scores by `sqrt(query_dim)` (default False: Luong's score,
+            as the shipped `en_fr` model was trained).
 
     Examples:
         >>> layer = LuongAttention()
@@ -101,6 +110,10 @@ class LuongAttention(_Attention):
         ((2, 3, 6), (2, 3, 5))
     """
 
+    def __init__(self, units=None, scale=False, **kwargs):
+        super().__init__(units=units, **kwargs)
+        self.scale = bool(scale)
+
     def build(self, query_shape, value_shape, value_mask_shape=None):
         self.kernel = self.add_weight(
             name="kernel", shape=(value_shape[-1], query_shape[-1]),
@@ -108,7 +121,13 @@ class LuongAttention(_Attention):
 
     def scores(self, query, value):
         keys = ops.matmul(value, self.kernel)                 # (batch, source, query_dim)
-        return ops.matmul(query, ops.transpose(keys, (0, 2, 1)))  # (batch, target, source)
+        scores = ops.matmul(query, ops.transpose(keys, (0, 2, 1)))  # (batch, target, source)
+        if self.scale:
+            scores = scores / ops.sqrt(ops.cast(ops.shape(query)[-1], scores.dtype))
+        return scores
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
 
 
 @keras.saving.register_keras_serializable(package="seq2seq_keras")
@@ -139,13 +158,15 @@ class BahdanauAttention(_Attention):
 
 
 def get_attention(kind: str, units: int = 128, name: str = "attention"):
-    """An attention layer by name: `"luong"` or `"bahdanau"`.
+    """An attention layer by name: `"luong"`, `"scaled_luong"` (Luong's score divided by
+    `sqrt(query_dim)`) or `"bahdanau"`.
 
     Raises:
         ValueError: for another name.
     """
-    if kind == "luong":
-        return LuongAttention(name=name)
+    if kind in ("luong", "scaled_luong"):
+        return LuongAttention(scale=kind == "scaled_luong", name=name)
     if kind == "bahdanau":
         return BahdanauAttention(units, name=name)
-    raise ValueError(f"attention must be 'luong', 'bahdanau' or None, got attention={kind!r}")
+    raise ValueError("attention must be 'luong', 'scaled_luong', 'bahdanau' or None, got "
+                     f"attention={kind!r}")
