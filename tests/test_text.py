@@ -65,3 +65,16 @@ def test_bad_level_and_special_clash():
         s2s.Vocabulary([], level="byte")
     with pytest.raises(ValueError, match="special tokens"):
         s2s.Vocabulary(["[END]"])
+
+
+def test_several_models_input_rules_trace_without_retracing_warnings(caplog):
+    # Each model traces its own input rules once; TensorFlow counts traces per Python
+    # code object, so a closure per model warned "retracing" from the sixth model on.
+    from seq2seq_keras.text.inputs import SourceText
+
+    vocab = s2s.Vocabulary.build(["I am cold.", "Tom is here."], level="word")
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for _ in range(7):
+            rules = SourceText(vocab, 20, source_words=["I", "am", "cold", "Tom", "is", "here"])
+            assert rules.inputs("tom is here. i am cold").single
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]

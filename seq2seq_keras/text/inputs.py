@@ -7,6 +7,7 @@ through placeholders, and the limits (`MAX_SENTENCE_CHARACTERS`, a warning past
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 
 import tensorflow as tf
@@ -38,6 +39,15 @@ _CHARACTERS_PER_CALL = 200_000
 # as much as the rules themselves would (see `SourceText._tf_sentences`).
 _restore_names = tf.function(tf_restore_names, autograph=False, input_signature=[
     tf.TensorSpec([None], tf.string), tf.TensorSpec([None, len(PLACEHOLDERS)], tf.string)])
+
+
+def _traced(rules):
+    """`rules` (a `functools.partial` over a model's tables) as a `tf.function` over a
+    `[None]` batch of strings, traced once. TensorFlow counts traces per Python code
+    object, so closures would make several models' functions warn of "retracing"; a
+    partial is its own key."""
+    return tf.function(rules, input_signature=[tf.TensorSpec([None], tf.string)],
+                       autograph=False)
 
 
 class SentenceTooLongError(ValueError):
@@ -160,9 +170,8 @@ class SourceText:
         # char level), `None` without them; the export reads it too.
         self.name_words = (known_words(source_words)
                            if source_words and vocab.level != "char" else None)
-        self._mask = None if self.name_words is None else tf.function(
-            lambda text: tf_mask_names(text, self.name_words),
-            input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
+        self._mask = None if self.name_words is None else _traced(
+            functools.partial(tf_mask_names, known=self.name_words))
 
     def _tf_sentences(self, texts):
         # Traced once (a batch of any size): called eagerly, the rules' few dozen
@@ -170,13 +179,8 @@ class SourceText:
         # No AutoGraph: the rules have no Python control flow to convert.
         if self._sentences is None:
             known, readable = rule_tables(self.vocab)
-
-            def sentences(text):
-                return tf_sentences(text, known, readable, self.name_words)
-
-            self._sentences = tf.function(
-                sentences, input_signature=[tf.TensorSpec([None], tf.string)],
-                autograph=False)
+            self._sentences = _traced(functools.partial(
+                tf_sentences, known=known, readable=readable, names=self.name_words))
         return self._sentences(tf.constant(texts, tf.string))
 
     def encode(self, sentence: str) -> list[int]:
