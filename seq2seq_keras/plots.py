@@ -1,13 +1,13 @@
 """The notebooks' figures and tables: attention heat maps, training curves, BLEU by
-length, Markdown tables. Matplotlib is imported on first use (the `notebooks`
+length, scores over seeds, Markdown tables. Matplotlib is imported on first use (the `notebooks`
 extra); every function draws on the `ax` it is given, so a notebook lays out its
 own figure.
 """
 
 from __future__ import annotations
 
-__all__ = ["attention_heatmap", "training_curves", "bleu_by_length", "markdown_table",
-           "show_table"]
+__all__ = ["attention_heatmap", "training_curves", "bleu_by_length", "scores_by_seed",
+           "markdown_table", "show_table"]
 
 
 def attention_heatmap(ax, source_tokens, target_tokens, weights, title: str = ""):
@@ -86,6 +86,40 @@ def bleu_by_length(ax, results: dict, metric: str = "bleu"):
     ax.set_xlabel("source words (sentences)")
     ax.set_ylabel({"bleu": "BLEU", "chrf": "chrF"}[metric])
     ax.legend()
+
+
+def scores_by_seed(ax, scores: dict, ylabel: str = "BLEU"):
+    """One column per run name: each seed's score as a dot, the mean as a bar with an
+    error bar of one standard deviation (the sample's, `ddof=1`; none for one seed).
+
+    Args:
+        ax: a Matplotlib `Axes`.
+        scores: `{run name: [score of each seed]}`, in the order to draw.
+        ylabel: the axis label.
+
+    Returns:
+        `{run name: (mean, standard deviation)}`.
+
+    Raises:
+        ValueError: if a run has no scores.
+    """
+    import numpy as np
+
+    spread = {}
+    for k, (name, values) in enumerate(scores.items()):
+        values = np.asarray(values, dtype=float)
+        if values.size == 0:
+            raise ValueError(f"no scores for {name!r}")
+        std = float(values.std(ddof=1)) if values.size > 1 else 0.0
+        spread[name] = (float(values.mean()), std)
+        ax.errorbar(k, values.mean(), yerr=std, fmt="_", markersize=24, capsize=8,
+                    color="black", zorder=2)
+        jitter = np.linspace(-0.12, 0.12, values.size) if values.size > 1 else [0.0]
+        ax.scatter(k + np.asarray(jitter), values, s=18, alpha=0.8, zorder=3)
+    ax.set_xticks(range(len(scores)), list(scores), rotation=20, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(-0.6, len(scores) - 0.4)
+    return spread
 
 
 def markdown_table(header, rows) -> str:

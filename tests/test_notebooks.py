@@ -20,7 +20,7 @@ SMALL = {
                            "num_test_sentences": 30, "heatmap_sentences": 1},
     "05_decoding.ipynb": {"num_sentences": 40, "reference_sentences": 3},
     "06_lstm_variants.ipynb": {"num_pairs": 1000, "epochs": 1, "units": 8, "embedding_dim": 8,
-                               "num_test_sentences": 20},
+                               "num_test_sentences": 20, "seeds": [1, 2]},
     "07_training_at_scale.ipynb": {"num_pairs": 1500, "epochs": 1, "units": 16,
                                    "embedding_dim": 8, "batch_size": 64,
                                    "num_test_sentences": 30},

@@ -1,6 +1,7 @@
 """The notebooks' figures, drawn on tiny inputs."""
 
 import matplotlib
+import matplotlib.collections
 
 matplotlib.use("Agg")
 
@@ -47,6 +48,21 @@ def test_bleu_by_length_groups_bars_per_bucket():
     heights = [bar.get_height() for bar in ax.patches]
     assert heights == [50.0, 40.0, 45.0, 30.0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1-5\n(10)", "6-10\n(5)"]
+    plt.close(fig)
+
+
+def test_scores_by_seed_draws_points_and_mean_with_spread():
+    fig, ax = plt.subplots()
+    spread = plots.scores_by_seed(ax, {"lstm": [10.0, 12.0, 14.0], "gru": [8.0]})
+    assert spread == {"lstm": (12.0, 2.0), "gru": (8.0, 0.0)}  # sample standard deviation
+    points = [c.get_offsets() for c in ax.collections
+              if isinstance(c, matplotlib.collections.PathCollection)]  # the dots
+    np.testing.assert_allclose(sorted(points[0][:, 1]), [10.0, 12.0, 14.0])
+    np.testing.assert_allclose(points[0][:, 0].mean(), 0.0)  # centred on its column
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["lstm", "gru"]
+    assert ax.get_ylabel() == "BLEU"
+    with pytest.raises(ValueError, match="no scores for 'x'"):
+        plots.scores_by_seed(ax, {"x": []})
     plt.close(fig)
 
 
