@@ -85,8 +85,8 @@ def test_version_and_help_show_the_real_values(capsys):
     shipped = s2s.load_translator().strategy
     assert shipped.beam_width == 4
     evaluate = " ".join(commands["evaluate"].format_help().split())
-    assert f"shipped model: {shipped.alpha}, decoding.DEFAULT_ALPHA" in evaluate
-    assert f"shipped model: {shipped.drop_penalty}, unknown.DROP_PENALTY" in evaluate
+    assert f"shipped model: {shipped.alpha}, config.DEFAULT_ALPHA" in evaluate
+    assert f"shipped model: {shipped.drop_penalty}, config.DROP_PENALTY" in evaluate
     assert (shipped.alpha, shipped.drop_penalty) == (s2s.config.DEFAULT_ALPHA,
                                                      s2s.config.DROP_PENALTY)
 
