@@ -12,8 +12,8 @@ search keeps, for each output token, the source position its attention weighed m
 
 A dropped word still leaves a hole, so beam search ranks its hypotheses again after
 repair, `DROP_PENALTY` off per dropped word, and one left without any word last
-(`rerank`). The rules exist once, as
-TensorFlow ops (`Repair`), which `Translator.translate` and the export both run.
+(`rerank`). The rules exist once, as TensorFlow ops (`Repair`), which
+`Translator.translate` and the export both run.
 """
 
 from __future__ import annotations
