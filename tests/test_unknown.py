@@ -273,13 +273,15 @@ def test_beam_search_prefers_hypotheses_that_drop_no_word():
 def test_a_hypothesis_left_without_a_word_ranks_last():
     assert wordless(["!", "", " ?", "Dis-moi !", "3 !", "é", "[UNK]"]).numpy().tolist() == [
         True, True, True, False, False, False, False]
-    scores = tf.constant([[-1.0, -2.0, -3.0], [-1.0, -2.0, -3.0]])
-    drops = tf.constant([[1, 0, 0], [0, 0, 0]])
-    empty = tf.constant([[True, False, False], [False, True, True]])
+    scores = tf.constant([[-1.0, -2.0, -3.0], [-1.0, -2.0, -3.0], [-1.0, -2.0, -3.0]])
+    drops = tf.constant([[1, 0, 0], [0, 0, 0], [0, 0, 0]])
+    empty = tf.constant([[True, False, False], [False, True, True], [True, False, False]])
     penalized, order = penalized_ranking(scores, drops, 1.0, empty)
-    np.testing.assert_allclose(penalized, [[-2, -2, -3], [-1, -2, -3]])
-    assert order.numpy().tolist() == [[1, 2, 0], [0, 1, 2]]
-    assert penalized_ranking(scores, drops, 0.0, empty)[1].numpy().tolist() == [[0, 1, 2]] * 2
+    np.testing.assert_allclose(penalized, [[-2, -2, -3], [-1, -2, -3], [-1, -2, -3]])
+    # Only a hypothesis that a drop emptied moves: one the model wrote without a word
+    # ("?" for "?") keeps its place.
+    assert order.numpy().tolist() == [[1, 2, 0], [0, 1, 2], [0, 1, 2]]
+    assert penalized_ranking(scores, drops, 0.0, empty)[1].numpy().tolist() == [[0, 1, 2]] * 3
     # The shipped word model: "[UNK] !" lost its only word; a hypothesis with one wins.
     translator = s2s.load_translator("en_fr")
     for sentence in ("Tell me.", "Follow us."):

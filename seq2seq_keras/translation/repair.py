@@ -35,6 +35,8 @@ _CLAUSE_END = {",", ".", "!", "?", ";", ":", "…"}
 
 # Private-use characters that no token holds: between tokens, and for a dropped one.
 _SEP, _DROP = "\ue010", "\ue011"
+# A text that holds a word: a letter or a digit.
+_HAS_WORD = r"(?s).*[\pL\pN].*"
 _END = "(?:" + _SEP + "|$)"
 _COMMA_BEFORE_DROPS = ("(^|" + _SEP + ")," + _SEP + "(?:" + _DROP + _SEP + ")+("
                        + "[" + "".join(sorted(_CLAUSE_END)) + "]" + _END + ")")
@@ -77,7 +79,7 @@ class Repair(tf.Module):
         position = aligned.flat_values
         replaced = self.lexicon.lookup(word)
         # A name or a number: "Zelda" (not a known word first in the sentence), "1999".
-        copy = (tf.strings.regex_full_match(word, r".*[\pL\pN].*")
+        copy = (tf.strings.regex_full_match(word, _HAS_WORD)
                 & tf.logical_not(tf.strings.regex_full_match(word, ".*'"))
                 & (tf.strings.regex_full_match(word, r".*\p{Nd}.*")
                    | (tf.strings.regex_full_match(word, r"\p{Lu}.*")
@@ -218,20 +220,21 @@ def rerank(found, sentences, source_vocab: Vocabulary, target_vocab: Vocabulary,
 def wordless(texts):
     """Per text (a string tensor): `True` where it holds no letter and no digit, e.g. a
     hypothesis whose every word was dropped ("[UNK] !" -> "!")."""
-    return tf.logical_not(tf.strings.regex_full_match(texts, r"(?s).*[\pL\pN].*"))
+    return tf.logical_not(tf.strings.regex_full_match(texts, _HAS_WORD))
 
 
 def penalized_ranking(scores, drops, drop_penalty: float, empty):
     """`(batch, n)` hypothesis scores, less `drop_penalty` per `[UNK]` dropped (float64,
     as Python computes), and each row's hypotheses best first: with a penalty, a
-    hypothesis left without a word (`empty`, alike: see `wordless`) after every one
-    that kept one; equals in their order (`drop_penalty=0`: the model's own order).
-    The ranking of `rerank` and of the export's graph."""
+    hypothesis that its drops left without a word (`empty`, alike: see `wordless`;
+    and a drop) after every other; equals in their order (`drop_penalty=0`: the
+    model's own order). The ranking of `rerank` and of the export's graph."""
     penalized = tf.cast(scores, tf.float64) - drop_penalty * tf.cast(drops, tf.float64)
     order = tf.argsort(penalized, axis=-1, direction="DESCENDING", stable=True)
     if not drop_penalty:
         return penalized, order
-    last = tf.argsort(tf.cast(tf.gather(empty, order, batch_dims=1), tf.int32), axis=-1,
+    emptied = tf.logical_and(empty, tf.greater(drops, 0))
+    last = tf.argsort(tf.cast(tf.gather(emptied, order, batch_dims=1), tf.int32), axis=-1,
                       stable=True)
     return penalized, tf.gather(order, last, batch_dims=1)
 
